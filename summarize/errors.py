@@ -1,0 +1,98 @@
+"""Every exception summarize raises on purpose, in one tree.
+
+    SummarizeError                  base: str(error) is one line fit for a user
+    ├── InputError                  an article could not be read (names the file)
+    │   ├── SourceNotFound          the path does not exist
+    │   ├── EmptySource             the file holds no text
+    │   ├── BinarySource            the file is not text
+    │   ├── NoArticles              a directory holds no .txt, .md or .html file
+    │   └── SourceTooLong           the article exceeds the model's context budget
+    ├── ConfigError                 a setting is invalid, or no key and no endpoint
+    │   └── PromptError             a prompt file is missing, malformed or mis-versioned
+    ├── CacheError                  the cache directory cannot be created or written
+    ├── OutputError                 the output file cannot be written
+    └── ModelError                  the model could not give a usable answer
+        ├── ModelAPIError           HTTP errors, timeouts, dropped connections (after retries)
+        ├── ReplayMissError         --replay has no recording for a request
+        ├── TruncatedResponse       finish_reason == "length"
+        ├── RefusedResponse         the model refused
+        └── UnparseableResponse     output still invalid after instructor's re-asks
+
+The CLI maps InputError, ConfigError, CacheError and OutputError to exit 1 or 2 and ModelError
+to exit 4; none of them ever reaches the user as a traceback unless --debug is given.
+"""
+
+from __future__ import annotations
+
+
+class SummarizeError(Exception):
+    """Base class: the message is a single line a user can act on."""
+
+
+class InputError(SummarizeError):
+    """An article could not be read; the message starts with its path."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        self.path = path
+        self.problem = problem
+        super().__init__(f"{path}: {problem}")
+
+
+class SourceNotFound(InputError):
+    pass
+
+
+class EmptySource(InputError):
+    pass
+
+
+class BinarySource(InputError):
+    pass
+
+
+class NoArticles(InputError):
+    pass
+
+
+class SourceTooLong(InputError):
+    pass
+
+
+class ConfigError(SummarizeError):
+    pass
+
+
+class PromptError(ConfigError):
+    pass
+
+
+class CacheError(SummarizeError):
+    pass
+
+
+class OutputError(SummarizeError):
+    pass
+
+
+class ModelError(SummarizeError):
+    pass
+
+
+class ModelAPIError(ModelError):
+    pass
+
+
+class ReplayMissError(ModelError):
+    pass
+
+
+class TruncatedResponse(ModelError):
+    pass
+
+
+class RefusedResponse(ModelError):
+    pass
+
+
+class UnparseableResponse(ModelError):
+    pass

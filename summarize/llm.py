@@ -1,0 +1,374 @@
+"""The one interface to the model: client factory, cache, record/replay, retries, usage.
+
+Every stage calls `LLM.create(ResponseModel, messages, prompt_key=..., label=...)` and gets a
+validated pydantic object or a one-line `summarize.errors.ModelError` that starts with the
+label. Each concern has one owner, so attempts are never multiplied:
+
+- transport faults (408, 409, 429, 5xx, timeouts, dropped connections): tenacity, here, up to
+  `settings.retries` times with exponential backoff and jitter, honouring Retry-After;
+  the openai SDK's own retries are off (max_retries=0);
+- malformed output: instructor re-asks, up to `settings.reasks` times, but never for a
+  refusal (pointless) or a truncated answer (instructor raises at once on those);
+- caching: `summarize.cache`, keyed on what determines the answer and never the API key.
+
+openai and instructor are imported on the first request that misses the cache, so
+`import summarize.llm` stays light and a fully cached rerun never loads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from summarize.errors import (
+    ConfigError,
+    ModelAPIError,
+    ModelError,
+    RefusedResponse,
+    ReplayMissError,
+    TruncatedResponse,
+    UnparseableResponse,
+)
+from summarize.models import Usage
+from summarize.settings import Settings
+
+if TYPE_CHECKING:
+    import httpx2
+    from openai import APIError
+    from tenacity import RetryCallState
+
+M = TypeVar("M", bound=BaseModel)
+
+BACKOFF_BASE = 1.0
+"""Seconds before the first transport retry; doubles each time, plus as much jitter."""
+MAX_WAIT = 60.0
+"""Cap on any single wait, Retry-After included."""
+
+_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON", "md_json": "MD_JSON"}
+_SECRET = re.compile(r"sk-[A-Za-z0-9_\-]{4,}|Bearer\s+\S+", re.IGNORECASE)
+_REFUSAL = re.compile(
+    r"\b(I(?:'m| am) sorry|I (?:can(?:no|')t|won't|am unable|'m unable)|unable to "
+    r"(?:help|assist|comply))",
+    re.IGNORECASE,
+)
+
+
+class LLM:
+    """One small interface to the model: client factory, cache, record/replay, retries, usage."""
+
+    def __init__(
+        self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None
+    ) -> None:
+        self.settings = settings
+        self.usage = Usage()
+        self._transport = transport
+        self._backoff = BACKOFF_BASE
+        self._client: Any = None
+        self._cache = None
+        if settings.use_cache:
+            from summarize.cache import ResultCache, default_cache_dir
+
+            self._cache = ResultCache(default_cache_dir(settings))
+
+    async def create(
+        self,
+        response_model: type[M],
+        messages: list[dict[str, str]],
+        *,
+        prompt_key: str,
+        label: str,
+    ) -> M:
+        """The model's answer to `messages` as a validated `response_model`, from cache if seen.
+
+        `prompt_key` (the prompt's name@version) enters the cache key; `label` (the article
+        or stage id) starts every error message. Raises only ModelError subclasses for model
+        trouble, ConfigError for a missing key, CacheError for an unusable cache.
+        """
+        key = None
+        if self._cache is not None:
+            from summarize.cache import cache_key
+
+            key = cache_key(self.settings, prompt_key, response_model.model_json_schema(), messages)
+            hit = self._cache.get(key)
+            if hit is not None:
+                try:
+                    result = response_model.model_validate_json(hit)
+                except ValidationError:
+                    logging.getLogger(__name__).warning("%s: stale cache entry ignored", label)
+                else:
+                    self.usage.cache_hits += 1
+                    return result
+        answer = (await self._ask(response_model, messages, label)).model_dump_json()
+        if key is not None and self._cache is not None:
+            self._cache.set(key, answer)
+        # A fresh object, as on a cache hit: instructor hangs the raw completion on its result.
+        return response_model.model_validate_json(answer)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client and the cache; the object is not usable afterwards."""
+        if self._client is not None:
+            await self._client.client.close()
+            self._client = None
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None
+
+    # ------------------------------------------------------------------ requests and retries
+
+    async def _ask(self, response_model: type[M], messages: list[dict[str, str]], label: str) -> M:
+        """One answer, retrying transport faults; every failure becomes a one-line ModelError."""
+        from openai import APIError
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+        if self._client is None:
+            self._client = self._build_client()
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception(_is_transient),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        try:
+            return await retrying(self._attempt, response_model, messages, label)
+        except APIError as exc:
+            error = self._api_error(exc, label)
+        raise error  # outside the except block: no __context__ holding the server's raw text
+
+    async def _attempt(
+        self, response_model: type[M], messages: list[dict[str, str]], label: str
+    ) -> M:
+        """One instructor call (with its re-asks); API errors are re-raised unwrapped."""
+        from instructor.core.exceptions import IncompleteOutputException, ResponseParsingError
+        from instructor.core.hooks import Hooks
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+
+        parse_errors = (ValidationError, json.JSONDecodeError, ResponseParsingError)
+        last: list[Any] = [None]  # the latest raw completion of this call
+
+        def on_response(response: Any) -> None:
+            last[0] = response
+            usage = getattr(response, "usage", None)
+            if usage is not None:
+                self.usage.prompt_tokens += usage.prompt_tokens or 0
+                self.usage.completion_tokens += usage.completion_tokens or 0
+
+        def count_reask(_: RetryCallState) -> None:
+            self.usage.reasks += 1
+
+        hooks = Hooks()
+        hooks.on("completion:response", on_response)
+        reasking = AsyncRetrying(  # instructor's own policy, minus re-asking a refusal
+            stop=stop_after_attempt(self.settings.reasks + 1),
+            retry=retry_if_exception(
+                lambda e: isinstance(e, parse_errors) and _refusal(last[0]) is None
+            ),
+            before_sleep=count_reask,
+            reraise=True,
+        )
+        try:
+            result, _ = await self._client.chat.completions.create_with_completion(
+                response_model=response_model,
+                messages=messages,
+                model=self.settings.model,
+                max_retries=reasking,
+                hooks=hooks,
+            )
+            return result
+        except Exception as exc:
+            root = _root_cause(exc)
+            refusal = _refusal(last[0])
+            if refusal is not None and isinstance(root, (AssertionError, *parse_errors)):
+                raise RefusedResponse(
+                    f"{label}: the model refused: {self._clean(refusal)}"
+                ) from None
+            if isinstance(root, IncompleteOutputException):
+                raise TruncatedResponse(
+                    f"{label}: the answer was cut off at the model's output token limit "
+                    "(finish_reason=length)"
+                ) from None
+            if isinstance(root, parse_errors):
+                raise UnparseableResponse(
+                    f"{label}: output still invalid after {self.settings.reasks} re-ask(s): "
+                    f"{self._clean(_short_reason(root))}"
+                ) from root
+            raise root from root.__cause__  # an API error, unwrapped: _ask retries or reports it
+
+    def _wait(self, state: RetryCallState) -> float:
+        """Retry-After when the server gives one, else exponential backoff with jitter."""
+        from tenacity import wait_exponential_jitter
+
+        exc = state.outcome.exception() if state.outcome else None
+        after = _retry_after(exc)
+        if after is not None:
+            return after
+        return wait_exponential_jitter(
+            multiplier=self._backoff, max=MAX_WAIT, jitter=self._backoff
+        )(state)
+
+    def _count_retry(self, _: RetryCallState) -> None:
+        self.usage.retries += 1
+
+    async def _count_call(self, _: httpx2.Request) -> None:
+        self.usage.calls += 1
+
+    # ------------------------------------------------------------------ client and errors
+
+    def _build_client(self) -> Any:
+        """AsyncOpenAI (SDK retries off) over the chosen transport, wrapped by instructor."""
+        import instructor
+        import openai
+
+        from summarize.recording import RecordingTransport, ReplayTransport
+
+        s = self.settings
+        if s.needs_key():
+            raise ConfigError(
+                "no API key: set OPENAI_API_KEY, or give a base URL or a replay directory"
+            )
+        transport = self._transport
+        if transport is None and s.replay_dir is not None:
+            transport = ReplayTransport(s.replay_dir)
+        if s.record_dir is not None:
+            import httpx2
+
+            transport = RecordingTransport(transport or httpx2.AsyncHTTPTransport(), s.record_dir)
+        http_client = openai.DefaultAsyncHttpx2Client(
+            transport=transport, event_hooks={"request": [self._count_call]}
+        )
+        client = openai.AsyncOpenAI(
+            api_key=s.resolved_api_key() or "unused",
+            base_url=s.base_url,
+            timeout=s.timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+        _quiet_instructor_log()
+        return instructor.from_openai(client, mode=getattr(instructor.Mode, _MODES[s.mode]))
+
+    def _api_error(self, exc: APIError, label: str) -> ModelError:
+        """The one-line error for an API failure that retries could not (or must not) fix."""
+        miss = _replay_miss(exc)
+        if miss is not None:
+            return ReplayMissError(f"{label}: {miss}; record it with --record DIR and a real model")
+        what = self._clean(_describe(exc, self.settings.timeout))
+        if _is_transient(exc):
+            return ModelAPIError(f"{label}: gave up after {self.settings.retries} retries: {what}")
+        return ModelAPIError(f"{label}: {what}")
+
+    def _clean(self, text: str) -> str:
+        """One line, at most 300 characters, with the API key and anything key-like removed."""
+        return _redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
+
+
+def _redact(text: str, key: str | None = None) -> str:
+    if key and len(key) >= 4:
+        text = text.replace(key, "[redacted]")
+    return _SECRET.sub("[redacted]", text)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """Unwrap instructor's InstructorRetryException (which carries the real error as cause)."""
+    from instructor.core.exceptions import InstructorRetryException
+
+    while isinstance(exc, InstructorRetryException) and exc.__cause__ is not None:
+        exc = exc.__cause__
+    return exc
+
+
+def _replay_miss(exc: BaseException | None) -> ReplayMissError | None:
+    """The ReplayMissError the SDK wrapped in an APIConnectionError, if that is what this is."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ReplayMissError):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__
+    return None
+
+
+def _is_transient(exc: BaseException) -> bool:
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (408, 409, 429) or exc.status_code >= 500
+    return isinstance(exc, openai.APIConnectionError) and _replay_miss(exc) is None
+
+
+def _retry_after(exc: BaseException | None) -> float | None:
+    """Seconds to wait from a Retry-After header (seconds or HTTP-date), capped at MAX_WAIT."""
+    response = getattr(exc, "response", None)
+    value = response.headers.get("retry-after") if response is not None else None
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            seconds = parsedate_to_datetime(value).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError):
+            return None
+    return min(max(seconds, 0.0), MAX_WAIT)
+
+
+def _describe(exc: APIError, timeout: float) -> str:
+    """Status, reason and the server's own message; or the timeout; or the connection fault."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        body = exc.body
+        if isinstance(body, dict):
+            inner = body.get("error", body)
+            message = inner.get("message") if isinstance(inner, dict) else inner
+        else:
+            message = body
+        reason = exc.response.reason_phrase
+        return f"HTTP {exc.status_code} {reason}: {message or exc.message}"
+    if isinstance(exc, openai.APITimeoutError):
+        return f"no answer within the {timeout:g} s timeout"
+    return f"connection failed: {exc.__cause__ or exc}"
+
+
+def _refusal(response: Any) -> str | None:
+    """The refusal in a raw completion: message.refusal, or refusal-like text and no tool call."""
+    try:
+        message = response.choices[0].message
+    except (AttributeError, IndexError, TypeError):
+        return None
+    if message.refusal:
+        return str(message.refusal)
+    content = (message.content or "").strip()
+    if not message.tool_calls and "{" not in content and _REFUSAL.search(content):
+        return content
+    return None
+
+
+def _short_reason(exc: BaseException) -> str:
+    if isinstance(exc, ValidationError):
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "answer"
+        return f"{exc.error_count()} validation error(s), first at {where}: {first['msg']}"
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+
+
+class _QuietRetryLog(logging.Filter):
+    """instructor logs every failed attempt at ERROR, server text included; we report errors
+    ourselves, so demote those records to DEBUG and strip anything key-like from them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg, record.args = _redact(record.getMessage()), None
+        if record.levelno > logging.DEBUG:
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+
+def _quiet_instructor_log() -> None:
+    logger = logging.getLogger("instructor.v2.retry")
+    if not any(isinstance(f, _QuietRetryLog) for f in logger.filters):
+        logger.addFilter(_QuietRetryLog())

@@ -1,0 +1,184 @@
+"""The two views of a finished run: Markdown for people, JSON for audits and machines.
+
+Markdown is meant to be read on GitHub: every sentence carries GFM footnotes, and every
+footnote names the source file and shows the verified quote with its character span. Text is
+escaped for display only; the JSON keeps every string exactly as the verifier saw it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import PurePath
+
+from summarize import __version__
+from summarize.models import Citation, Conflict, Sentence, Summary
+
+SCHEMA = 1
+_GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
+_MAX_LISTED = 10  # rejections listed one by one in the Markdown; the JSON has them all
+
+_SPACE = re.compile(r"\s+")  # str patterns match NBSP and other Unicode spaces too
+# GFM inline syntax, plus `$` (GitHub math), `~` (strikethrough) and `#` (headings, issue refs).
+_INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)")
+_BULLET = re.compile(r"^[-+>]|^(\d{1,9})([.)])(?=\s|$)")
+
+
+def _text(value: str) -> str:
+    """Collapse whitespace runs to one space and backslash-escape Markdown syntax."""
+    return _INLINE.sub(lambda m: "\\" + m.group(), _SPACE.sub(" ", value).strip())
+
+
+def _line(value: str) -> str:
+    """Escape what would start a list or blockquote when escaped text begins a line."""
+    return _BULLET.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else "\\" + m[0], value)
+
+
+def _code(value: str) -> str:
+    """An inline code span that survives backticks in the value (a file name, say)."""
+    value = _SPACE.sub(" ", value).strip()
+    fence = "`" * (max(map(len, re.findall("`+", value)), default=0) + 1)
+    pad = " " if value[:1] == "`" or value[-1:] == "`" else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _clip(value: str, limit: int) -> str:
+    """Shorten to about `limit` characters at a word boundary, marking the cut with an ellipsis."""
+    value = _SPACE.sub(" ", value).strip()
+    if len(value) <= limit:
+        return value
+    cut = value[:limit]
+    if " " in cut[limit // 2 :]:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+class _Footnotes:
+    """Numbers citations by first appearance; a (claim, span) cited again keeps its number."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[tuple[str, int, int], int] = {}
+        self.cited: list[Citation] = []
+
+    def refs(self, citations: list[Citation]) -> str:
+        out: list[str] = []
+        for citation in citations:
+            key = (citation.claim_id, citation.start, citation.end)
+            if key not in self.numbers:
+                self.numbers[key] = len(self.numbers) + 1
+                self.cited.append(citation)
+            ref = f"[^{self.numbers[key]}]"
+            if ref not in out:
+                out.append(ref)
+        return "".join(out)
+
+
+def _sentence(sentence: Sentence, notes: _Footnotes) -> str:
+    return _text(sentence.text) + notes.refs(sentence.citations)
+
+
+def _conflict(conflict: Conflict, notes: _Footnotes) -> str:
+    positions = []
+    for position in conflict.positions:
+        ids = ", ".join(_code(i) for i in dict.fromkeys(c.source_id for c in position.citations))
+        where = f" ({ids})" if ids else ""
+        positions.append(f"“{_text(position.value)}”{where}{notes.refs(position.citations)}")
+    return f"- **{_text(conflict.topic)}**: " + " · ".join(positions)
+
+
+def _left_out(summary: Summary) -> list[str]:
+    """Bullets for unreadable articles and dropped items: nothing is left out silently."""
+    lines = [
+        f"- {_code(e.source_id)} could not be processed: {_text(_clip(e.error, 160))}"
+        for e in summary.errors
+    ]
+    rejected = summary.rejections
+    if rejected:
+        claims = sum(r.stage == "extract" for r in rejected)
+        lines.append(
+            f"- {_plural(claims, 'claim')} and {_plural(len(rejected) - claims, 'sentence')} "
+            "were dropped because they did not match their sources; the JSON output lists "
+            "each with its reason."
+        )
+        lines += [
+            f"- {_code(r.source_id or 'summary')} — {_text(_clip(r.item, 100).rstrip('.'))}: "
+            f"{_text(_clip(r.reason, 160))}"
+            for r in rejected[:_MAX_LISTED]
+        ]
+        if len(rejected) > _MAX_LISTED:
+            lines.append(f"- … and {len(rejected) - _MAX_LISTED} more in the JSON output.")
+    return lines
+
+
+def to_markdown(summary: Summary) -> str:
+    """GitHub-flavoured Markdown: title, paragraphs, conflicts, single-source points, what the
+    checks left out, then one footnote per cited span, numbered in order of first appearance."""
+    names = {s.id: (s.path and PurePath(s.path).name) or s.id for s in summary.sources}
+    statements = {c.id: c.statement for c in summary.claims}
+    notes = _Footnotes()
+    blocks = [f"# {_text(summary.title)}"]
+    if summary.sources:
+        listed = ", ".join(_code(name) for name in names.values())
+        blocks.append(f"_From {_plural(len(names), 'source')}: {listed}_")
+
+    for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
+        paragraph = [_sentence(s, notes) for s in summary.sentences if s.paragraph == index]
+        blocks.append(_line(" ".join(paragraph)))
+    if not summary.sentences:
+        blocks.append("_No sentence survived the checks._")
+
+    if summary.conflicts:
+        bullets = [_conflict(c, notes) for c in summary.conflicts]
+        blocks += ["## Where the sources differ", "\n".join(bullets)]
+    single = [f"- {_line(_sentence(s, notes))}" for s in summary.sentences if s.paragraph < 0]
+    if single:
+        blocks += ["## Reported by one source only", "\n".join(single)]
+    left_out = _left_out(summary)
+    if left_out:
+        blocks += ["## Left out by the checks", "\n".join(left_out)]
+
+    if notes.cited:
+        definitions = []
+        for number, c in enumerate(notes.cited, start=1):
+            statement = statements.get(c.claim_id)
+            about = f" — {_text(statement)}" if statement else ""
+            definitions.append(
+                f"[^{number}]: {_code(names.get(c.source_id, c.source_id))}{about}"
+                f" — chars {c.start}–{c.end}: “{_text(c.quote)}”"
+            )
+        blocks += ["---", "\n".join(definitions)]
+    return "\n\n".join(blocks) + "\n"
+
+
+def to_json(summary: Summary) -> str:
+    """The whole provenance graph as JSON (schema 1), every string exact, ending in a newline.
+
+    Article texts are left out: they can be large and belong to their outlets. Each source
+    keeps its `sha256` and its length in `chars` (Python str code points, the unit of every
+    `start`/`end`), enough to check any copy of the article against every quoted span.
+    `summary.model_dump_json()` gives the graph with the texts.
+    """
+    data = summary.model_dump(mode="json")
+    sources = [
+        {
+            "id": s.id,
+            "path": s.path,
+            "sha256": s.sha256,
+            "encoding": s.encoding,
+            "warnings": list(s.warnings),
+            "chars": len(s.text),
+        }
+        for s in summary.sources
+    ]
+    graph = {
+        "schema": SCHEMA,
+        "version": __version__,
+        "title": summary.title,
+        "sources": sources,
+        **{k: data[k] for k in _GRAPH},
+    }
+    return json.dumps(graph, indent=2, ensure_ascii=False) + "\n"

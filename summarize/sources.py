@@ -1,0 +1,224 @@
+"""Read articles from files, directories, standard input or plain text into `Source` objects.
+
+A Source's text is the reference every verified span points into, so it is exactly what was
+read after decoding: line endings (CRLF, CR) and Unicode forms are kept as they are, and only a
+byte-order mark is removed. Bytes that are not UTF-8 are decoded as Windows-1252, then Latin-1,
+with a warning. For HTML the text is what trafilatura extracts, and spans refer to that.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import os
+import stat
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from summarize.errors import (
+    BinarySource,
+    EmptySource,
+    InputError,
+    NoArticles,
+    SourceNotFound,
+    SourceTooLong,
+)
+from summarize.models import Source
+
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
+_HTML_SUFFIXES = (".html", ".htm")
+_SNIFF_CHARS = 8192
+_MAX_CONTROL_SHARE = 0.1
+_CONTROL = frozenset(map(chr, [*range(32), 127])) - set("\t\n\r\f\v")
+_STDIN = "<stdin>"
+
+Input = str | os.PathLike[str] | Source
+
+
+def load_sources(
+    inputs: Input | Iterable[Input],
+    *,
+    max_chars: int = 200_000,
+    stdin: TextIO | BinaryIO | None = None,
+) -> list[Source]:
+    """Load every input, in the order given, raising an InputError on the first bad one.
+
+    A Path is a path; a str is article text if it holds a line break, "-" for standard input,
+    and a path otherwise. A directory yields its article files, sorted by name. Ids are file
+    stems ("text-1", "stdin" otherwise); a repeated id becomes "a-2", "a-3", ...
+    """
+    items = [inputs] if isinstance(inputs, str | os.PathLike | Source) else list(inputs)
+    sources: list[Source] = []
+    texts = 0
+    stdin_read = False
+    for item in items:
+        if isinstance(item, Source):
+            sources.append(item)
+        elif isinstance(item, str) and ("\n" in item or "\r" in item):
+            texts += 1
+            _check(item, f"text-{texts}", max_chars, "the text is empty")
+            sources.append(source_from_text(item, f"text-{texts}"))
+        elif item == "-":
+            if stdin_read:
+                raise InputError(_STDIN, "standard input ('-') was given more than once")
+            stdin_read = True
+            sources.append(_read_stdin(stdin, max_chars))
+        elif isinstance(item, str | os.PathLike):
+            label = os.fspath(item)
+            if not label:
+                raise SourceNotFound('""', "an empty string is neither a path nor article text")
+            if stat.S_ISDIR(_stat(Path(label), label).st_mode):
+                sources.extend(_read_directory(label, max_chars))
+            else:
+                sources.append(read_source(Path(label), max_chars=max_chars))
+        else:
+            raise TypeError(f"cannot load an article from a {type(item).__name__}")
+    return _unique_ids(sources)
+
+
+def read_source(path: str | os.PathLike[str], *, max_chars: int = 200_000) -> Source:
+    """Read one article file, whatever its suffix (the user named it explicitly)."""
+    label = os.fspath(path)
+    file = Path(label)
+    mode = _stat(file, label).st_mode
+    if not stat.S_ISREG(mode):
+        # Opening a FIFO blocks until someone writes to it; a device may never end.
+        kind = (
+            "is a directory" if stat.S_ISDIR(mode) else "is not a regular file (a pipe or device?)"
+        )
+        raise InputError(label, f"{kind}; give an article file, or pipe the text to '-'")
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(label, _reason(exc)) from None
+    html = file.suffix.lower() in _HTML_SUFFIXES
+    return _from_bytes(raw, file.stem, label, label, max_chars, html=html)
+
+
+def source_from_text(text: str, source_id: str, *, path: str | None = None) -> Source:
+    """A Source holding `text` unchanged; sha256 is that of its UTF-8 encoding."""
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    return Source(id=source_id, path=path, sha256=digest, text=text, encoding="utf-8")
+
+
+def _read_stdin(stdin: TextIO | BinaryIO | None, max_chars: int) -> Source:
+    stream = stdin if stdin is not None else sys.stdin
+    data = getattr(stream, "buffer", stream).read()  # the bytes, not a locale decoding
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    return _from_bytes(raw, "stdin", None, _STDIN, max_chars, empty="standard input is empty")
+
+
+def _read_directory(label: str, max_chars: int) -> list[Source]:
+    try:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(label)
+            if not entry.name.startswith(".")
+            and entry.name.lower().endswith(ARTICLE_SUFFIXES)
+            and entry.is_file()
+        )
+    except OSError as exc:
+        raise InputError(label, _reason(exc)) from None
+    if not names:
+        raise NoArticles(label, "no .txt, .md or .html articles in this directory")
+    return [read_source(os.path.join(label, name), max_chars=max_chars) for name in names]
+
+
+def _from_bytes(
+    raw: bytes,
+    source_id: str,
+    path: str | None,
+    label: str,
+    max_chars: int,
+    *,
+    html: bool = False,
+    empty: str = "the file is empty",
+) -> Source:
+    text, encoding = _decode(raw)
+    warnings = []
+    if encoding in ("windows-1252", "latin-1"):
+        warnings.append(f"decoded as {encoding}; check the special characters")
+    _check(text, label, None if html else max_chars, empty)
+    if html:
+        text = _extract_html(text, label)
+        warnings.append("text extracted from HTML; spans refer to the extracted text")
+        _check(text, label, max_chars, "no article text found in the HTML")
+    digest = hashlib.sha256(raw).hexdigest()
+    return Source(
+        id=source_id, path=path, sha256=digest, text=text, encoding=encoding, warnings=warnings
+    )
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
+    """The text and the codec that decoded it; Latin-1 decodes any bytes, so it comes last."""
+    if raw.startswith(codecs.BOM_UTF8):
+        first = "utf-8-sig"
+    elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        first = "utf-16"  # Windows "Unicode" text; its NUL bytes would otherwise look binary
+    else:
+        first = "utf-8"
+    for encoding in (first, "windows-1252"):
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1"), "latin-1"
+
+
+def _check(text: str, label: str, max_chars: int | None, empty: str) -> None:
+    head = text[:_SNIFF_CHARS]
+    if "\x00" in head:
+        raise BinarySource(label, "looks binary (NUL bytes), not a text article")
+    if sum(char in _CONTROL for char in head) > _MAX_CONTROL_SHARE * len(head):
+        raise BinarySource(label, "looks binary (control characters), not a text article")
+    if not text.strip():
+        raise EmptySource(label, empty)
+    if max_chars is not None and len(text) > max_chars:
+        raise SourceTooLong(
+            label,
+            f"{len(text):,} characters, over the limit of {max_chars:,} "
+            "(split the article or raise max_article_chars)",
+        )
+
+
+def _extract_html(html: str, label: str) -> str:
+    try:
+        import trafilatura  # lazily: it takes a while to import and is an optional extra
+    except ImportError as exc:
+        problem = "reading HTML needs the optional extra: pip install 'summarize[html]'"
+        if exc.name != "trafilatura":  # installed, but one of its dependencies is broken
+            problem += f" (trafilatura failed to import: {str(exc).splitlines()[0]})"
+        raise InputError(label, problem) from None
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=False, favor_precision=True
+    )
+    return text or ""
+
+
+def _stat(path: Path, label: str) -> os.stat_result:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        raise SourceNotFound(label, "no such file or directory") from None
+    except OSError as exc:
+        raise InputError(label, _reason(exc)) from None
+
+
+def _reason(exc: OSError) -> str:
+    """The OS's reason in lower case, without the errno and path Python adds to str(exc)."""
+    return (exc.strerror or type(exc).__name__).lower()
+
+
+def _unique_ids(sources: list[Source]) -> list[Source]:
+    """The first source keeps its id; a later one with the same id becomes id-2, id-3, ..."""
+    taken: set[str] = set()
+    unique = []
+    for source in sources:
+        new_id, n = source.id, 2
+        while new_id in taken:
+            new_id, n = f"{source.id}-{n}", n + 1
+        taken.add(new_id)
+        unique.append(source if new_id == source.id else source.model_copy(update={"id": new_id}))
+    return unique

@@ -1,0 +1,264 @@
+"""Fakes for testing code built on summarize, without a model and without the network.
+
+`FakeOpenAIServer` is a real HTTP server on 127.0.0.1 that speaks the Chat Completions wire
+format, so the real openai SDK and instructor parse its answers exactly as they parse
+OpenAI's. A *responder* decides each answer from the parsed request body:
+
+    >>> from summarize.testing import FakeOpenAIServer, Reply, completion_for
+    >>> def responder(request):
+    ...     return completion_for(request, {"claims": []})
+    >>> with FakeOpenAIServer(responder) as server:
+    ...     settings = Settings(base_url=server.base_url, api_key="test")
+    ...     ...
+
+A responder returns a response body (a dict, sent with status 200) or a `Reply` to script a
+fault: an HTTP error with headers (`Reply(status=429, headers={"Retry-After": "1"})`), a slow
+answer that trips the client's timeout (`Reply(delay=5.0)`) or a dropped connection
+(`Reply(drop=True)`).
+
+The body builders (`completion_for`, `refusal_for`, `error_body`) produce exact Chat
+Completions bodies. Token counts default to a rough estimate of one token per four characters
+(of the request's messages for the prompt, of the answer text for the completion); pass
+`prompt_tokens` / `completion_tokens` for exact figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Literal
+
+__all__ = ["FakeOpenAIServer", "Reply", "completion_for", "error_body", "refusal_for"]
+
+
+@dataclass
+class Reply:
+    """One scripted answer: a status and body, optionally delayed, or a dropped connection.
+
+    A non-200 reply without a body gets an OpenAI-style error body (see `error_body`).
+    """
+
+    status: int = 200
+    body: dict[str, Any] | str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    drop: bool = False
+
+
+Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any]"]
+
+
+def error_body(message: str, *, type: str = "server_error", code: str | None = None) -> dict:
+    """The body OpenAI sends with an HTTP error."""
+    return {"error": {"message": message, "type": type, "param": None, "code": code}}
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _estimate(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+def _body(
+    request: dict[str, Any],
+    message: dict[str, Any],
+    finish_reason: str,
+    answer: str,
+    prompt_tokens: int | None,
+    completion_tokens: int | None,
+) -> dict[str, Any]:
+    prompt = (
+        prompt_tokens
+        if prompt_tokens is not None
+        else _estimate(json.dumps(request.get("messages", []), ensure_ascii=False))
+    )
+    completion = completion_tokens if completion_tokens is not None else _estimate(answer)
+    digest = _digest(request, message)
+    return {
+        "id": f"chatcmpl-{digest[:29]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": request.get("model", "fake-model"),
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": None,
+                    "refusal": None,
+                    "tool_calls": None,
+                    "annotations": [],
+                    **message,
+                },
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        },
+        "service_tier": "default",
+        "system_fingerprint": f"fp_{digest[-10:]}",
+    }
+
+
+def completion_for(
+    request: dict[str, Any],
+    payload: dict[str, Any] | str,
+    *,
+    finish_reason: Literal["stop", "tool_calls", "length"] | None = None,
+    prompt_tokens: int | None = None,
+    completion_tokens: int | None = None,
+) -> dict[str, Any]:
+    """A completion answering `request` with `payload`, in the shape the request asks for.
+
+    A request with `tools` gets a call to the first tool with the payload as its arguments
+    (finish_reason "tool_calls"); a `response_format` of json_schema or json_object gets the
+    payload as the message content; otherwise (instructor's MD_JSON mode) the content is the
+    payload in a ```json fence. A dict payload is serialised with json.dumps; a str payload is
+    sent as is, which lets a test send malformed JSON.
+    """
+    text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+    if request.get("tools"):
+        name = request["tools"][0]["function"]["name"]
+        call = {
+            "id": f"call_{_digest(request, text)[:24]}",
+            "type": "function",
+            "function": {"name": name, "arguments": text},
+        }
+        message: dict[str, Any] = {"tool_calls": [call]}
+        default_reason = "tool_calls"
+    elif (request.get("response_format") or {}).get("type") in ("json_schema", "json_object"):
+        message = {"content": text}
+        default_reason = "stop"
+    else:
+        text = f"```json\n{text}\n```"
+        message = {"content": text}
+        default_reason = "stop"
+    return _body(
+        request,
+        message,
+        finish_reason or default_reason,
+        text,
+        prompt_tokens,
+        completion_tokens,
+    )
+
+
+def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
+    """A completion in which the model refuses (message.refusal set, no content)."""
+    return _body(request, {"refusal": text}, "stop", text, None, None)
+
+
+class FakeOpenAIServer:
+    """A loopback OpenAI-compatible server answering POST /v1/chat/completions.
+
+    Use it as a context manager; `base_url` is the value for Settings(base_url=...).
+    `requests` holds every parsed request body in arrival order and `max_in_flight` the
+    largest number of requests it was handling at once. `latency` seconds are slept in the
+    handler thread before answering, so concurrent requests overlap. Binds 127.0.0.1 only.
+    """
+
+    def __init__(self, responder: Responder, latency: float = 0.0) -> None:
+        self.responder = responder
+        self.latency = latency
+        self.requests: list[dict[str, Any]] = []
+        self.max_in_flight = 0
+        self._in_flight = 0
+        self._lock = threading.Lock()
+        self._closing = threading.Event()
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def __enter__(self) -> FakeOpenAIServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._closing.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def _answer(self, body: dict[str, Any]) -> Reply:
+        with self._lock:
+            self.requests.append(body)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+        try:
+            self._closing.wait(self.latency)
+            try:
+                reply = self.responder(body)
+            except Exception as exc:  # a broken responder shows up as a 500 naming it
+                return Reply(status=500, body=error_body(f"responder failed: {exc!r}"))
+            reply = reply if isinstance(reply, Reply) else Reply(body=reply)
+            self._closing.wait(reply.delay)
+            return reply
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+
+def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not self.path.rstrip("/").endswith("/chat/completions"):
+                self._send(Reply(status=404, body=error_body(f"no route {self.path}")))
+                return
+            try:
+                body = json.loads(raw)
+            except ValueError:
+                self._send(Reply(status=400, body=error_body("request body is not JSON")))
+                return
+            reply = server._answer(body)
+            if reply.drop:
+                self.close_connection = True
+                return
+            try:
+                self._send(reply)
+            except OSError:  # the client gave up (timeout) before the answer was ready
+                self.close_connection = True
+
+        def _send(self, reply: Reply) -> None:
+            body = reply.body
+            if body is None and reply.status != 200:
+                body = error_body(f"fake server error {reply.status}")
+            data = (body if isinstance(body, str) else json.dumps(body)).encode()
+            self.send_response(reply.status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Silent: tests read `server.requests` instead."""
+
+    return Handler
