@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import sqlite3
-import time
 import warnings
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,6 @@ from diskcache.core import MODE_RAW, MODE_TEXT
 
 from summarize.errors import CacheError
 from summarize.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 class UnsafeCacheEntry(Exception):
@@ -114,9 +111,8 @@ class ResultCache:
 
     def _move_aside(self, exc: Exception) -> None:
         """Rename the corrupted directory to <dir>.corrupt-<timestamp> and start afresh."""
-        aside = self.directory.with_name(
-            f"{self.directory.name}.corrupt-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-        )
+        stamp = datetime.now().strftime("%Y%m%dT%H%M%S%f")
+        aside = self.directory.with_name(f"{self.directory.name}.corrupt-{stamp}")
         try:
             self.directory.rename(aside)
             self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -125,9 +121,11 @@ class ResultCache:
                 f"cache in {self.directory} is corrupted ({exc}) and cannot be moved aside: "
                 f"{err.strerror or err}"
             ) from None
-        message = f"cache {self.directory} was corrupted ({exc}); moved it to {aside}"
-        log.warning(message)
-        warnings.warn(message, RuntimeWarning, stacklevel=4)
+        warnings.warn(
+            f"cache {self.directory} was corrupted ({exc}); moved it to {aside}",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
     def _recover(self, exc: Exception) -> None:
         self._cache.close()
@@ -139,9 +137,11 @@ class ResultCache:
         try:
             return self._cache.get(key)
         except UnsafeCacheEntry as exc:
-            message = f"cache {self.directory}: ignored and deleted an unsafe entry ({exc})"
-            log.warning(message)
-            warnings.warn(message, RuntimeWarning, stacklevel=2)
+            warnings.warn(
+                f"cache {self.directory}: ignored and deleted an unsafe entry ({exc})",
+                RuntimeWarning,
+                stacklevel=3,
+            )
             self._cache.delete(key)
             return None
         except sqlite3.DatabaseError as exc:

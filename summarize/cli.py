@@ -66,6 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     p.add_argument("--concurrency", type=_positive, default=8, metavar="N", help="default 8")
+    p.add_argument(
+        "--max-article-chars",
+        type=_positive,
+        default=200_000,
+        metavar="N",
+        help="longest article accepted, in characters (default 200000)",
+    )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -114,6 +121,7 @@ def _run(args: argparse.Namespace) -> int:
         cache_dir=args.cache_dir,
         use_cache=not args.no_cache,
         concurrency=args.concurrency,
+        max_article_chars=args.max_article_chars,
     )
     show_progress = not args.quiet and sys.stderr.isatty()
     progress = (lambda line: print(line, file=sys.stderr)) if show_progress else None

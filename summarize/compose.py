@@ -153,11 +153,7 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     decimals = {s.id: detect_decimal(s.text) for s in sources}
     found = quantity_conflicts(claims, decimals)
     proposed, rejected = checked_conflicts(draft.conflicts, checker.claims)
-    seen = {c.claim_id for conflict in found for p in conflict.positions for c in p.citations}
-    found += [
-        c for c in proposed if not {x.claim_id for p in c.positions for x in p.citations} <= seen
-    ]
-    result.conflicts = found
+    result.conflicts = _merge_conflicts(found, proposed)
     result.rejections += rejected
     return result
 
@@ -202,6 +198,24 @@ async def _repair(
             reason = "not repaired: " + "; ".join(problems) + repair_error
         result.rejections.append(_note(draft.text, reason, repair_attempted=True))
     return placed
+
+
+def _merge_conflicts(found: list[Conflict], proposed: list[Conflict]) -> list[Conflict]:
+    """Detected quantity conflicts first, labelled with the composer's topic when it names the
+    same claims (a label without digits asserts nothing); then the composer's other conflicts."""
+    merged = list(found)
+    for conflict in proposed:
+        ids = _claim_ids(conflict)
+        same = [c for c in merged if c.kind == "quantity" and ids <= _claim_ids(c)]
+        if not same:
+            merged.append(conflict)
+        elif not any(ch.isdigit() for ch in conflict.topic):
+            same[0].topic = conflict.topic
+    return merged
+
+
+def _claim_ids(conflict: Conflict) -> set[str]:
+    return {c.claim_id for p in conflict.positions for c in p.citations}
 
 
 def _note(item: str, reason: str, *, repair_attempted: bool = False) -> Rejection:

@@ -123,7 +123,9 @@ def _conflict(words: list[str], cluster: list[_Mention]) -> Conflict:
         )
         for _, ms in sorted(by_value.items())
     ]
-    return Conflict(topic=" ".join(dict.fromkeys(words)), kind="quantity", positions=positions)
+    first = cluster[0].evidence.quote
+    ordered = sorted(dict.fromkeys(words), key=lambda w: first.find(w) % (len(first) + 1))
+    return Conflict(topic=" ".join(ordered), kind="quantity", positions=positions)
 
 
 def _squash(text: str) -> str:

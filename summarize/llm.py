@@ -21,6 +21,7 @@ import json
 import logging
 import re
 import time
+import warnings
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -51,10 +52,10 @@ MAX_WAIT = 60.0
 """Cap on any single wait, Retry-After included."""
 
 _MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON", "md_json": "MD_JSON"}
-_SECRET = re.compile(r"sk-[A-Za-z0-9_\-]{4,}|Bearer\s+\S+", re.IGNORECASE)
+_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
-    r"\b(I(?:'m| am) sorry|I (?:can(?:no|')t|won't|am unable|'m unable)|unable to "
-    r"(?:help|assist|comply))",
+    r"\bI(?:['’]m| am) (?:sorry|unable)|\bI (?:can(?:no|['’])t|won['’]t)\b"
+    r"|\bunable to (?:help|assist|comply)",
     re.IGNORECASE,
 )
 
@@ -100,7 +101,7 @@ class LLM:
                 try:
                     result = response_model.model_validate_json(hit)
                 except ValidationError:
-                    logging.getLogger(__name__).warning("%s: stale cache entry ignored", label)
+                    warnings.warn(f"{label}: ignored a stale cache entry", RuntimeWarning, 2)
                 else:
                     self.usage.cache_hits += 1
                     return result

@@ -33,7 +33,7 @@ _TAIL = (
     rf"|{_SP}?(?P<cur>(?i:USD|EUR|GBP|U\.?S\.? dollars|dollars?|dólares|euros?|pounds?)\b)"
     r"|(?P<mult>[x×](?!\w)|-?fold\b|(?i:\s+times)\b))?"
 )
-_PREFIX = r"(?P<sign>[-−])?(?P<pre>US\$|[$€£]|(?:USD|EUR|GBP)[ \u00a0])?"
+_PREFIX = rf"(?P<sign>[-−])?(?P<pre>(?:US\$|[$€£]){_SP}?|(?:USD|EUR|GBP){_SP})?"
 _BODY = {
     ".": rf"\d{{1,3}}(?:,\d{{3}})+(?:\.\d+)?(?!\d)|\d{{1,3}}(?:{_SP}\d{{3}})+(?![\d,])(?:\.\d+)?"
     r"|\d+(?:\.\d+)?",

@@ -70,8 +70,10 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 class ReplayTransport(httpx2.AsyncBaseTransport):
     """Answers each request with the recorded response to the same request body.
 
-    Loads every *.json under `replay_dir` (recursively) up front; a malformed file is a
-    ConfigError naming it, a request without a recording a ReplayMissError naming its hash.
+    Loads every *.json under `replay_dir` (recursively) up front, skipping JSON objects that
+    have neither "request" nor "response" (other files kept beside the recordings); a
+    malformed recording is a ConfigError naming it, a request without a recording a
+    ReplayMissError naming its hash.
     """
 
     def __init__(self, replay_dir: Path) -> None:
@@ -82,6 +84,8 @@ class ReplayTransport(httpx2.AsyncBaseTransport):
         for path in sorted(self.replay_dir.rglob("*.json")):
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
+                if isinstance(data, dict) and not {"request", "response"} & data.keys():
+                    continue  # some other JSON file kept beside the recordings
                 self.recordings[_hash_json(data["request"])] = data["response"]
             except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
                 problem = f"{type(exc).__name__}: {exc}".splitlines()[0]

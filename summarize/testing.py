@@ -4,12 +4,15 @@
 format, so the real openai SDK and instructor parse its answers exactly as they parse
 OpenAI's. A *responder* decides each answer from the parsed request body:
 
-    >>> from summarize.testing import FakeOpenAIServer, Reply, completion_for
-    >>> def responder(request):
-    ...     return completion_for(request, {"claims": []})
-    >>> with FakeOpenAIServer(responder) as server:
-    ...     settings = Settings(base_url=server.base_url, api_key="test")
-    ...     ...
+    import summarize
+    from summarize.testing import FakeOpenAIServer, completion_for
+
+    def responder(request):  # every article yields no claim
+        return completion_for(request, {"claims": []})
+
+    with FakeOpenAIServer(responder) as server:
+        summarize.summarize(["a.txt"], base_url=server.base_url, use_cache=False)
+    assert server.requests  # every parsed request body, in arrival order
 
 A responder returns a response body (a dict, sent with status 200) or a `Reply` to script a
 fault: an HTTP error with headers (`Reply(status=429, headers={"Retry-After": "1"})`), a slow
@@ -17,15 +20,17 @@ answer that trips the client's timeout (`Reply(delay=5.0)`) or a dropped connect
 (`Reply(drop=True)`).
 
 The body builders (`completion_for`, `refusal_for`, `error_body`) produce exact Chat
-Completions bodies. Token counts default to a rough estimate of one token per four characters
-(of the request's messages for the prompt, of the answer text for the completion); pass
-`prompt_tokens` / `completion_tokens` for exact figures.
+Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts.
+Token counts default to a rough estimate of one token per four characters (of the request's
+messages for the prompt, of the answer text for the completion); pass `prompt_tokens` /
+`completion_tokens` for exact figures.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +38,14 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-__all__ = ["FakeOpenAIServer", "Reply", "completion_for", "error_body", "refusal_for"]
+__all__ = [
+    "FakeOpenAIServer",
+    "Reply",
+    "completion_for",
+    "error_body",
+    "extractive_model",
+    "refusal_for",
+]
 
 
 @dataclass
@@ -164,6 +176,57 @@ def completion_for(
 def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
     """A completion in which the model refuses (message.refusal set, no content)."""
     return _body(request, {"refusal": text}, "stop", text, None, None)
+
+
+_ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
+_CLAIM_LINE = re.compile(r"^(c\d+) \| [^|]+ \| (.+?) \| ", re.MULTILINE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
+_QUOTE_MARKS = '"“”‘’«»'
+
+
+def _schema_name(request: dict[str, Any]) -> str | None:
+    if request.get("tools"):
+        return request["tools"][0]["function"]["name"]
+    return ((request.get("response_format") or {}).get("json_schema") or {}).get("name")
+
+
+def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any] | Reply:
+    """A deterministic stand-in model for end-to-end tests of summarize's own pipeline.
+
+    Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
+    marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
+    one paragraph with one sentence per listed claim, citing it. Repairs: none. Any other
+    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN | kind |
+    statement | evidence` lines), so it fits summarize's prompts only.
+    """
+    name = _schema_name(request)
+    text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
+    last = str(request["messages"][-1].get("content") or "")
+    if name in ("ClaimRepairs", "SentenceRepairs") or (name is None and "checked your" in last):
+        return completion_for(request, {"repairs": []})
+    article = _ARTICLE.search(text)
+    if name == "ArticleClaims" or (name is None and article):
+        sentences = []
+        for paragraph in re.split(r"\n\s*\n", article[1] if article else ""):
+            for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
+                if 5 <= len(sentence.split()) <= 40 and not set(sentence) & set(_QUOTE_MARKS):
+                    sentences.append(sentence)
+        claims = [
+            {"statement": s, "kind": "reported_fact", "speaker": None, "evidence": [s]}
+            for s in sentences[:max_claims]
+        ]
+        return completion_for(request, {"claims": claims})
+    listed = _CLAIM_LINE.findall(text)
+    if name == "ComposedSummary" or (name is None and listed):
+        sentences = [{"text": statement, "claim_ids": [cid]} for cid, statement in listed]
+        summary = {
+            "title": "What the sources report",
+            "paragraphs": [{"sentences": sentences}],
+            "single_source": [],
+            "conflicts": [],
+        }
+        return completion_for(request, summary)
+    return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
 
 
 class FakeOpenAIServer:

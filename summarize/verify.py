@@ -41,8 +41,9 @@ _TRAIL = re.compile(r"[\s\"'‘’‚‛“”„‟«»`´′″]*[.,;:!?]?[\s\
 _ELLIPSIS = re.compile(r" ?(?:\[ ?\.{3,} ?\]|\( ?\.{3,} ?\)|\.{3,}) ?")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
 _TOKEN = re.compile(r"\w+(?:[.,'\-]\w+)*")
+_WORDY = re.compile(r"\S*[^\W_]\S*")
 
-MIN_WORDS, MIN_CHARS, MIN_SEGMENT_WORDS, MAX_GAP = 3, 12, 2, 3000
+MIN_WORDS, MIN_CHARS, MIN_SEGMENT_WORDS, MAX_GAP = 3, 12, 2, 300
 TOO_SHORT = "the quote is too short to verify (fewer than 3 words or 12 characters)"
 
 
@@ -83,7 +84,8 @@ def _strip(quote: str) -> str:
 
 
 def _words(text: str) -> int:
-    return sum(1 for w in text.split() if any(c.isalnum() for c in w))
+    """Whitespace-separated words that hold a letter or digit."""
+    return len(_WORDY.findall(text))
 
 
 def _too_short(text: str) -> bool:

@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import pytest
@@ -166,16 +166,23 @@ def test_a_transport_fault_is_retried_once(fault: Reply) -> None:
 
 
 def test_retry_after_is_honoured() -> None:
-    with FakeOpenAIServer(script(Reply(status=429, headers={"Retry-After": "0.4"}))) as server:
-        llm = make_llm(server)
-        start = time.monotonic()
-        ask(llm)
-    assert time.monotonic() - start >= 0.35  # backoff alone would be ~0.02 s
+    arrivals: list[float] = []
+    respond = script(Reply(status=429, headers={"Retry-After": "0.4"}))
+
+    def timed(request: dict) -> Any:
+        arrivals.append(time.monotonic())
+        return respond(request)
+
+    with FakeOpenAIServer(timed) as server:
+        ask(make_llm(server))
+    assert arrivals[1] - arrivals[0] >= 0.35  # the backoff alone would be ~0.02 s
 
 
 def test_retry_after_forms() -> None:
     def fault(value: str) -> Exception:
-        return type("E", (Exception,), {"response": type("R", (), {"headers": {"retry-after": value}})})()
+        return type(
+            "E", (Exception,), {"response": type("R", (), {"headers": {"retry-after": value}})}
+        )()
 
     assert _retry_after(fault("2.5")) == 2.5
     assert _retry_after(fault("3600")) == MAX_WAIT
@@ -199,9 +206,9 @@ def test_exhausted_retries_are_not_multiplied() -> None:
 
 
 def test_exhausted_timeouts_name_the_timeout() -> None:
-    with FakeOpenAIServer(lambda r: Reply(delay=2.0)) as server:
-        with pytest.raises(ModelAPIError) as error:
-            ask(make_llm(server, retries=1, timeout=0.2))
+    slow = FakeOpenAIServer(lambda r: Reply(delay=2.0))
+    with slow as server, pytest.raises(ModelAPIError) as error:
+        ask(make_llm(server, retries=1, timeout=0.2))
     assert "gave up after 1 retries" in one_line_error(error)
     assert "0.2 s timeout" in str(error.value)
 
@@ -280,9 +287,9 @@ def test_refusal_text_instead_of_a_tool_call_is_a_refusal() -> None:
         answer["choices"][0]["message"].update(refusal=None, content="I'm sorry, I cannot do that.")
         return answer
 
-    with FakeOpenAIServer(prose) as server:
-        with pytest.raises(RefusedResponse, match="I'm sorry, I cannot do that"):
-            ask(make_llm(server))
+    refused = pytest.raises(RefusedResponse, match="I'm sorry, I cannot do that")
+    with FakeOpenAIServer(prose) as server, refused:
+        ask(make_llm(server))
     assert len(server.requests) == 1
 
 
@@ -290,9 +297,7 @@ def test_refusal_text_instead_of_a_tool_call_is_a_refusal() -> None:
 
 
 def test_importing_the_module_loads_neither_openai_nor_instructor() -> None:
-    code = (
-        "import sys, summarize.llm; "
-        "print(sorted(m for m in ('openai', 'instructor', 'httpx2', 'tenacity') if m in sys.modules))"
-    )
+    heavy = ("openai", "instructor", "httpx2", "tenacity")
+    code = f"import sys, summarize.llm; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -153,6 +153,15 @@ def test_one_word_or_one_digit_mutations_are_rejected(
         assert not verify_quote(source, mutated).ok, mutated
 
 
+@settings(max_examples=200, deadline=None)
+@given(passages(), st.booleans())
+def test_quotes_never_match_inside_a_word(case: tuple[str, int, int], at_start: bool) -> None:
+    source, a, b = case
+    cut = source[a + 1 : b] if at_start else source[a : b - 1]
+    assume(not oracle_present(source, cut))
+    assert not verify_quote(source, cut).ok
+
+
 def test_oracle_and_mutations_can_fail() -> None:
     source = "The company said revenue rose 16 percent in the quarter to 2023."
     assert oracle_present(source, "revenue rose 16 percent")
@@ -281,6 +290,22 @@ def test_crlf_and_combining_marks() -> None:
     decomposed = "dijo que la elecc" + "io\u0301n fue limpia"
     m = verify_quote(source, decomposed)
     assert m.ok and source[m.start : m.end] == "dijo que la elección fue limpia"
+
+
+def test_span_ends_after_a_trailing_combining_mark() -> None:
+    source = "Ella tomó un cafe\u0301 solo."
+    m = verify_quote(source, "Ella tomó un café")
+    assert m.ok and source[m.start : m.end] == "Ella tomó un cafe\u0301"
+
+
+def test_ellipsis_gap_is_bounded() -> None:
+    filler = " ".join(["word"] * 55)
+    near = f"Alpha beta gamma {filler} delta epsilon zeta."
+    far = f"Alpha beta gamma {filler} {filler} delta epsilon zeta."
+    m = verify_quote(near, "Alpha beta gamma ... delta epsilon zeta")
+    assert m.ok and m.kind == "elided" and near[m.start : m.end] == near[:-1]
+    miss = verify_quote(far, "Alpha beta gamma ... delta epsilon zeta")
+    assert not miss.ok and "300 characters" in miss.differences[0]
 
 
 def test_ellipsis_segments_must_stay_in_one_paragraph() -> None:
