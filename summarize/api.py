@@ -1,9 +1,9 @@
 """The Python API: `summarize()` for the common case, `Summarizer` for the rest.
 
-    summary = summarize(["a.txt", "b.txt"])                 # settings from keywords
-    summarizer = Summarizer(Settings(model="llama3.1", base_url="http://localhost:11434/v1",
-                                     mode="json_schema"))
-    summary = await summarizer.arun(["a.txt", "b.txt"])
+summary = summarize(["a.txt", "b.txt"])                 # settings from keywords
+summarizer = Summarizer(Settings(model="llama3.1", base_url="http://localhost:11434/v1",
+                                 mode="json_schema"))
+summary = await summarizer.arun(["a.txt", "b.txt"])
 """
 
 from __future__ import annotations

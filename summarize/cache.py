@@ -73,7 +73,7 @@ def cache_key(
     """sha256 of the canonical JSON of everything that determines the answer; no API key."""
     material = {
         "model": settings.model,
-        "base_url": settings.base_url or "default",
+        "base_url": settings.resolved_base_url() or "default",
         "mode": settings.mode,
         "prompt_key": prompt_key,
         "schema": schema,

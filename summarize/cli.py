@@ -164,7 +164,7 @@ def _check_writable(path: Path) -> None:
         raise OutputError(f"{path}: cannot write output (permission denied)")
 
 
-def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
     print(f"summarize: warning: {message}", file=sys.stderr)
 
 

@@ -245,7 +245,7 @@ class LLM:
         )
         client = openai.AsyncOpenAI(
             api_key=s.resolved_api_key() or "unused",
-            base_url=s.base_url,
+            base_url=s.resolved_base_url(),
             timeout=s.timeout,
             max_retries=0,
             http_client=http_client,

@@ -188,6 +188,8 @@ class QuoteMatch(BaseModel):
         if self.ok:
             return f"found ({self.kind}) at characters {self.start}-{self.end}"
         if self.closest is None:
+            if self.differences:
+                return f"not found in the article ({'; '.join(self.differences)})"
             return "not found in the article, and no passage of the article is close to it"
         diffs = "; ".join(self.differences) or "wording differs"
         return f"not found verbatim; closest passage is “{self.closest}” ({diffs})"

@@ -56,12 +56,12 @@ _ONES = (
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 _WORD_VALUES = {w: i for i, w in enumerate(_ONES)} | {w: 10 * i for i, w in enumerate(_TENS, 2)}
 _WORD_SCALES = {"hundred": 100, "thousand": 10**3, "million": 10**6, "billion": 10**9}
-_WORD_SCALES |= {"trillion": 10**12}
+_WORD_SCALES |= {"trillion": 10**12, "dozen": 12}
 _FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 _WORD = re.compile(r"[A-Za-z]+")
 _FOLD = re.compile(r"([a-z]+)fold$")
 
-_EUROPEAN_STRONG = re.compile(r"\d,\d+\s?%|\d{1,3}(?:\.\d{3}){2,}(?![\d,])|\d\.\d{3},\d")
+_EUROPEAN_STRONG = re.compile(r"\d,(?!\d{3}\D)\d+\s?%|\d{1,3}(?:\.\d{3}){2,}(?![\d,])|\d\.\d{3},\d")
 _EUROPEAN_WEAK = re.compile(r"\d,\d{1,2}(?!\d)|\d\.\d{3}(?![\d.,])")
 _ENGLISH_STRONG = re.compile(r"\d,\d{3}\.\d|\d{1,3}(?:,\d{3}){2,}(?![\d.])")
 _ENGLISH_WEAK = re.compile(r"\d\.\d{1,2}(?!\d)|\d,\d{3}(?![\d,.])")

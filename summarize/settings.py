@@ -63,6 +63,14 @@ class Settings:
     def resolved_api_key(self) -> str | None:
         return self.api_key or os.environ.get("OPENAI_API_KEY") or None
 
+    def resolved_base_url(self) -> str | None:
+        """The endpoint requests go to: this setting, else OPENAI_BASE_URL, else OpenAI's."""
+        return self.base_url or os.environ.get("OPENAI_BASE_URL") or None
+
     def needs_key(self) -> bool:
         """True when requests would go to the hosted API with no key to send."""
-        return self.replay_dir is None and self.base_url is None and not self.resolved_api_key()
+        return (
+            self.replay_dir is None
+            and self.resolved_base_url() is None
+            and not self.resolved_api_key()
+        )

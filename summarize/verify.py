@@ -36,12 +36,13 @@ _SPECIAL = re.compile(
     rf"|(?P<other>[^\x00-\x7f`][{_COMBINING}]*|`|[\x00-\x7f][{_COMBINING}]+)"
 )
 _DASH_CHAR = re.compile(f"[{_DASHES}]")
-_LEAD = re.compile(r"^[\s\"'‘’‚‛“”„‟«»`´′″]+")
-_TRAIL = re.compile(r"[\s\"'‘’‚‛“”„‟«»`´′″]*[.,;:!?]?[\s\"'‘’‚‛“”„‟«»`´′″]*$")
+_MARKS = " \t\r\n\u00a0\"'‘’‚‛“”„‟«»`´′″"  # what may enclose a quote
 _ELLIPSIS = re.compile(r" ?(?:\[ ?\.{3,} ?\]|\( ?\.{3,} ?\)|\.{3,}) ?")
 _BLANK_LINE = re.compile(r"\n[^\S\n]*\n|\u2029")
 _TOKEN = re.compile(r"\w+(?:[.,'\-]\w+)*")
 _WORDY = re.compile(r"\S*[^\W_]\S*")
+# An ellipsis may shorten a passage, never flip it: a short gap must not hide a negation.
+_NEGATION = re.compile(r"n't\b|\b(?:not|no|never|without|neither|nor|cannot)\b", re.IGNORECASE)
 
 MIN_WORDS, MIN_CHARS, MIN_SEGMENT_WORDS, MAX_GAP = 3, 12, 2, 300
 TOO_SHORT = "the quote is too short to verify (fewer than 3 words or 12 characters)"
@@ -80,7 +81,8 @@ def _normalize(text: str) -> tuple[str, list[int], list[int]]:
 
 def _strip(quote: str) -> str:
     """Drop surrounding whitespace, enclosing quote marks and one trailing punctuation mark."""
-    return _TRAIL.sub("", _LEAD.sub("", quote), count=1)
+    quote = quote.strip().strip(_MARKS)
+    return quote[:-1].rstrip(_MARKS) if quote.endswith((".", ",", ";", ":", "!", "?")) else quote
 
 
 def _words(text: str) -> int:
@@ -157,7 +159,8 @@ class SourceIndex:
         return QuoteMatch(ok=True, kind=kind, start=self._starts[a], end=self._ends[b - 1])
 
     def _find_elided(self, segments: list[str]) -> QuoteMatch:
-        """Segments in order, in one paragraph, each at most MAX_GAP characters after the last."""
+        """Segments in order, in one paragraph, each at most MAX_GAP characters after the last,
+        and no gap of three words or fewer that leaves out a negation."""
         short = [s for s in segments if _words(s) < MIN_SEGMENT_WORDS]
         if short:
             return _miss([f'the segment "{short[0]}" between ellipses is shorter than two words'])
@@ -179,6 +182,10 @@ class SourceIndex:
                         f'the segment "{seg}" is not within {MAX_GAP} characters of the '
                         "previous one in the same paragraph"
                     )
+                    break
+                omitted = self.norm[spans[-1][1] : nxt[0]]
+                if _words(omitted) <= 3 and (neg := _NEGATION.search(omitted)):
+                    problem = f'the ellipsis before "{seg}" leaves out "{neg.group()}"'
                     break
                 spans.append(nxt)
             if not problem:
@@ -215,7 +222,7 @@ class SourceIndex:
 
     def _diagnose(self, nq: str) -> QuoteMatch:
         """The closest passage to a missed quote and what differs (bounded windows, misses only)."""
-        q = _TOKEN.findall(nq)
+        q = _TOKEN.findall(nq)[:200]  # bounds the difflib work on absurdly long quotes
         words, spans, where = self._tokens
         lower = [t.lower() for t in q]
         anchors = sorted(set(lower) & where.keys(), key=lambda t: len(where[t]))[:4]

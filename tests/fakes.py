@@ -20,9 +20,15 @@ class QueuedLLM:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def create(self, response_model, messages, *, prompt_key, label):  # noqa: ANN001
-        self.calls.append({"model": response_model, "messages": messages, "prompt_key": prompt_key,
-                           "label": label})
+    async def create(self, response_model, messages, *, prompt_key, label):
+        self.calls.append(
+            {
+                "model": response_model,
+                "messages": messages,
+                "prompt_key": prompt_key,
+                "label": label,
+            }
+        )
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -45,8 +51,9 @@ def source(source_id: str, text: str) -> Source:
     return source_from_text(text, source_id)
 
 
-def claim(claim_id: str, src: Source, statement: str, *quotes: str,
-          kind: ClaimKind = ClaimKind.FACT) -> Claim:
+def claim(
+    claim_id: str, src: Source, statement: str, *quotes: str, kind: ClaimKind = ClaimKind.FACT
+) -> Claim:
     """A verified claim whose evidence spans are located in the source text."""
     evidence = []
     for q in quotes:

@@ -256,3 +256,16 @@ def test_an_entry_that_no_longer_validates_is_a_miss(
     with pytest.warns(RuntimeWarning, match="stale cache entry"):
         result, llm = ask(settings)
     assert result == Tiny(n=7) and llm.usage.calls == 1 and llm.usage.cache_hits == 0
+
+
+def test_the_endpoint_from_the_environment_is_part_of_the_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = Settings()
+    schema = Tiny.model_json_schema()
+    hosted = cache_key(settings, "p@1", schema, MESSAGES)
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")
+    assert cache_key(settings, "p@1", schema, MESSAGES) != hosted
+    assert cache_key(settings.with_(base_url="http://127.0.0.1:9/v1"), "p@1", schema, MESSAGES) == (
+        cache_key(settings, "p@1", schema, MESSAGES)
+    )

@@ -7,17 +7,20 @@ import subprocess
 import sys
 
 import pytest
+from conftest import FIXTURES, ROOT, SEEDS
 
 from summarize.cli import main
 from summarize.testing import FakeOpenAIServer, Reply, completion_for, extractive_model
-
-from conftest import FIXTURES, ROOT, SEEDS
 
 
 def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "summarize", *args],
-        capture_output=True, text=True, input=input, cwd=ROOT, timeout=120,
+        capture_output=True,
+        text=True,
+        input=input,
+        cwd=ROOT,
+        timeout=120,
     )
 
 
@@ -118,9 +121,11 @@ def test_unwritable_cache_and_output(tmp_path):
 
 
 def test_help_is_fast_to_import():
-    code = ("import sys; from summarize.cli import main\n"
-            "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
-            "assert 'openai' not in sys.modules and 'instructor' not in sys.modules")
+    code = (
+        "import sys; from summarize.cli import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "assert 'openai' not in sys.modules and 'instructor' not in sys.modules"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "examples:" in result.stdout
@@ -129,8 +134,16 @@ def test_help_is_fast_to_import():
 def test_stdin_and_a_file_through_a_loopback_model():
     article = (SEEDS / "003_2b45c29ad5bec665.txt").read_text("utf-8")
     with FakeOpenAIServer(extractive_model) as server:
-        result = run_cli("-", str(SEEDS / "002_e6380d9e923ae68b.txt"), "--base-url",
-                         server.base_url, "--format", "json", "--no-cache", input=article)
+        result = run_cli(
+            "-",
+            str(SEEDS / "002_e6380d9e923ae68b.txt"),
+            "--base-url",
+            server.base_url,
+            "--format",
+            "json",
+            "--no-cache",
+            input=article,
+        )
     assert result.returncode == 0, result.stderr
     graph = json.loads(result.stdout)
     assert [s["id"] for s in graph["sources"]] == ["stdin", "002_e6380d9e923ae68b"]
@@ -141,12 +154,21 @@ def test_stdin_and_a_file_through_a_loopback_model():
 def test_one_truncated_article_fails_alone():
     def responder(request):
         if "Article id: 002_" in json.dumps(request, ensure_ascii=False):
-            return completion_for(request, '{"claims": [{"statement": "Netfl', finish_reason="length")
+            return completion_for(
+                request, '{"claims": [{"statement": "Netfl', finish_reason="length"
+            )
         return extractive_model(request)
 
     with FakeOpenAIServer(responder) as server:
-        result = run_cli(str(SEEDS / "002_e6380d9e923ae68b.txt"), str(SEEDS / "003_2b45c29ad5bec665.txt"),
-                         "--base-url", server.base_url, "--no-cache", "--format", "json")
+        result = run_cli(
+            str(SEEDS / "002_e6380d9e923ae68b.txt"),
+            str(SEEDS / "003_2b45c29ad5bec665.txt"),
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--format",
+            "json",
+        )
     assert result.returncode == 4
     graph = json.loads(result.stdout)
     assert [e["source_id"] for e in graph["errors"]] == ["002_e6380d9e923ae68b"]
@@ -156,8 +178,9 @@ def test_one_truncated_article_fails_alone():
 
 def test_model_api_down_exits_4():
     with FakeOpenAIServer(lambda request: Reply(status=401)) as server:
-        result = run_cli(str(SEEDS / "002_e6380d9e923ae68b.txt"), "--base-url", server.base_url,
-                         "--no-cache")
+        result = run_cli(
+            str(SEEDS / "002_e6380d9e923ae68b.txt"), "--base-url", server.base_url, "--no-cache"
+        )
     assert result.returncode == 4
     assert len(result.stderr.strip().splitlines()) == 1
 

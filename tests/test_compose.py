@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
+from conftest import SEEDS
 from fakes import QueuedLLM, claim, source
+
 from summarize.compose import SentenceChecker, compose
 from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.models import ComposedConflict, ComposedSentence
-
-from conftest import SEEDS
 
 
 def seed(name: str):
@@ -23,22 +22,50 @@ def seed(name: str):
 def world():
     s1, s2, s4 = seed("001"), seed("002"), seed("004")
     claims = [
-        claim("c1", s1, "Netflix reported second-quarter revenue of 11 billion USD.",
-              "Netflix reported second-quarter revenue of 11 billion USD"),
-        claim("c2", s2, "Netflix reported $11.08 billion in second-quarter revenue.",
-              "Netflix reported a strong second quarter, with $11.08 billion in revenue"),
-        claim("c3", s2, "The sequence was finished ten times faster than with traditional methods.",
-              "It was reportedly finished ten times faster and at a lower cost than using "
-              "traditional methods"),
-        claim("c4", s4, "The building collapse was executed about ten times faster.",
-              "the sequence was executed approximately ten times faster than with conventional "
-              "methods"),
-        claim("c5", s4, "Scanline VFX worked on the collapse scene.",
-              "in collaboration with its VFX division, Scanline VFX"),
-        claim("c6", s2, "Eyeline Studios worked on the collapse sequence.",
-              "The sequence was completed in collaboration with Eyeline Studios"),
-        claim("c7", s1, "Tyler Perry halted plans to expand his Atlanta studio.",
-              "Actor Tyler Perry halted plans to expand his 800 million USD Atlanta studio"),
+        claim(
+            "c1",
+            s1,
+            "Netflix reported second-quarter revenue of 11 billion USD.",
+            "Netflix reported second-quarter revenue of 11 billion USD",
+        ),
+        claim(
+            "c2",
+            s2,
+            "Netflix reported $11.08 billion in second-quarter revenue.",
+            "Netflix reported a strong second quarter, with $11.08 billion in revenue",
+        ),
+        claim(
+            "c3",
+            s2,
+            "The sequence was finished ten times faster than with traditional methods.",
+            "It was reportedly finished ten times faster and at a lower cost than using "
+            "traditional methods",
+        ),
+        claim(
+            "c4",
+            s4,
+            "The building collapse was executed about ten times faster.",
+            "the sequence was executed approximately ten times faster than with conventional "
+            "methods",
+        ),
+        claim(
+            "c5",
+            s4,
+            "Scanline VFX worked on the collapse scene.",
+            "in collaboration with its VFX division, Scanline VFX",
+        ),
+        claim(
+            "c6",
+            s2,
+            "Eyeline Studios worked on the collapse sequence.",
+            "The sequence was completed in collaboration with Eyeline Studios",
+        ),
+        claim(
+            "c7",
+            s1,
+            "Tyler Perry halted plans to expand his Atlanta studio.",
+            "Actor Tyler Perry halted plans to expand his 800 million USD Atlanta studio",
+        ),
     ]
     return claims, [s1, s2, s4]
 
@@ -50,7 +77,8 @@ def sentence(text: str, *ids: str) -> ComposedSentence:
 def test_merged_sentence_counts_distinct_sources(world):
     checker = SentenceChecker(*world)
     checked, problems = checker.check(
-        sentence("The scene was made ten times faster than with traditional methods.", "c3", "c4"), 0
+        sentence("The scene was made ten times faster than with traditional methods.", "c3", "c4"),
+        0,
     )
     assert checked is not None and not problems
     assert checked.support == 2
@@ -121,12 +149,24 @@ def test_equal_values_are_no_conflict(world):
 def test_name_conflict_kept_only_when_each_side_is_in_its_evidence(world):
     claims, _ = world
     by_id = {c.id: c for c in claims}
-    good = ComposedConflict.model_validate({"topic": "Who made the effect", "positions": [
-        {"value": "Eyeline Studios", "claim_ids": ["c6"]},
-        {"value": "Scanline VFX", "claim_ids": ["c5"]}]})
-    invented = ComposedConflict.model_validate({"topic": "Who made the effect", "positions": [
-        {"value": "Eyeline Studios", "claim_ids": ["c6"]},
-        {"value": "Industrial Light & Magic", "claim_ids": ["c5"]}]})
+    good = ComposedConflict.model_validate(
+        {
+            "topic": "Who made the effect",
+            "positions": [
+                {"value": "Eyeline Studios", "claim_ids": ["c6"]},
+                {"value": "Scanline VFX", "claim_ids": ["c5"]},
+            ],
+        }
+    )
+    invented = ComposedConflict.model_validate(
+        {
+            "topic": "Who made the effect",
+            "positions": [
+                {"value": "Eyeline Studios", "claim_ids": ["c6"]},
+                {"value": "Industrial Light & Magic", "claim_ids": ["c5"]},
+            ],
+        }
+    )
     kept, rejected = checked_conflicts([good, invented], by_id)
     assert [c.kind for c in kept] == ["name"] and len(rejected) == 1
     assert "Industrial Light" in rejected[0].reason
@@ -136,19 +176,34 @@ def test_compose_repairs_then_drops_and_guards_single_source(world):
     claims, sources = world
     draft = {
         "title": "Netflix used generative AI for a building collapse in El Eternauta",
-        "paragraphs": [{"sentences": [
-            {"text": "The collapse was finished ten times faster than usual.", "claim_ids": ["c3", "c4"]},
-            {"text": "Netflix earned $11.1 billion.", "claim_ids": ["c2"]},
-            {"text": "Eyeline Studios worked on the sequence.", "claim_ids": ["c6"]},
-            {"text": "Revenue was 11 billion dollars, a 20% rise.", "claim_ids": ["c1"]},
-        ]}],
+        "paragraphs": [
+            {
+                "sentences": [
+                    {
+                        "text": "The collapse was finished ten times faster than usual.",
+                        "claim_ids": ["c3", "c4"],
+                    },
+                    {"text": "Netflix earned $11.1 billion.", "claim_ids": ["c2"]},
+                    {"text": "Eyeline Studios worked on the sequence.", "claim_ids": ["c6"]},
+                    {"text": "Revenue was 11 billion dollars, a 20% rise.", "claim_ids": ["c1"]},
+                ]
+            }
+        ],
         "single_source": [],
         "conflicts": [],
     }
-    repairs = {"repairs": [
-        {"number": 1, "sentence": {"text": "Netflix earned $11.08 billion in revenue.", "claim_ids": ["c2"]}},
-        {"number": 2, "sentence": {"text": "Revenue rose 20%.", "claim_ids": ["c1"]}},
-    ]}
+    repairs = {
+        "repairs": [
+            {
+                "number": 1,
+                "sentence": {
+                    "text": "Netflix earned $11.08 billion in revenue.",
+                    "claim_ids": ["c2"],
+                },
+            },
+            {"number": 2, "sentence": {"text": "Revenue rose 20%.", "claim_ids": ["c1"]}},
+        ]
+    }
     llm = QueuedLLM(draft, repairs)
     result = asyncio.run(compose(llm, claims, sources))
     texts = {s.text: s for s in result.sentences}
@@ -166,8 +221,12 @@ def test_compose_repairs_then_drops_and_guards_single_source(world):
 
 def test_title_with_unbacked_number_is_replaced(world):
     claims, sources = world
-    draft = {"title": "Netflix revenue hits $12 billion", "paragraphs": [], "single_source": [],
-             "conflicts": []}
+    draft = {
+        "title": "Netflix revenue hits $12 billion",
+        "paragraphs": [],
+        "single_source": [],
+        "conflicts": [],
+    }
     result = asyncio.run(compose(QueuedLLM(draft), claims, sources))
     assert "$12" not in result.title
     assert any(r.item.startswith("title:") for r in result.rejections)

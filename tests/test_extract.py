@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
+from conftest import SEEDS
 from fakes import QueuedLLM, source
+
 from summarize.errors import ModelAPIError
 from summarize.extract import check_claim, extract_all, extract_article
 from summarize.models import ExtractedClaim
-
-from conftest import SEEDS
 
 SEED_002 = (SEEDS / "002_e6380d9e923ae68b.txt").read_text("utf-8")
 REVENUE = "Netflix reported a strong second quarter, with $11.08 billion in revenue"
@@ -19,8 +18,12 @@ QUOTE = "We remain convinced that AI represents an incredible opportunity"
 
 
 def fact(statement: str, *evidence: str) -> dict:
-    return {"statement": statement, "kind": "reported_fact", "speaker": None,
-            "evidence": list(evidence)}
+    return {
+        "statement": statement,
+        "kind": "reported_fact",
+        "speaker": None,
+        "evidence": list(evidence),
+    }
 
 
 def run(coro):
@@ -33,7 +36,9 @@ def seed():
 
 
 def test_verified_claim_keeps_exact_spans(seed):
-    llm = QueuedLLM({"claims": [fact("Netflix had $11.08 billion in second-quarter revenue.", REVENUE)]})
+    llm = QueuedLLM(
+        {"claims": [fact("Netflix had $11.08 billion in second-quarter revenue.", REVENUE)]}
+    )
     result = run(extract_article(llm, seed))
     assert not result.rejections and result.error is None
     (ev,) = result.claims[0].evidence
@@ -41,7 +46,7 @@ def test_verified_claim_keeps_exact_spans(seed):
 
 
 def test_typographic_difference_is_normalized_not_rejected(seed):
-    straight = 'Eyeline Studios, which is Netflix\'s internal production innovation team'
+    straight = "Eyeline Studios, which is Netflix's internal production innovation team"
     llm = QueuedLLM({"claims": [fact("Eyeline Studios made the sequence.", straight)]})
     result = run(extract_article(llm, seed))
     (ev,) = result.claims[0].evidence
@@ -62,11 +67,16 @@ def test_rounded_number_is_repaired_with_the_diagnosis(seed):
 
 
 def test_invented_quote_withdrawn_on_repair_is_rejected(seed):
-    invented = {"statement": "Ted Sarandos said AI gives creators new tools.", "kind": "quote",
-                "speaker": "Ted Sarandos",
-                "evidence": ["AI is not replacing creators, it is giving them new tools"]}
-    llm = QueuedLLM({"claims": [invented, fact("Revenue was $11.08 billion.", REVENUE)]},
-                    {"repairs": [{"number": 1, "claim": None}]})
+    invented = {
+        "statement": "Ted Sarandos said AI gives creators new tools.",
+        "kind": "quote",
+        "speaker": "Ted Sarandos",
+        "evidence": ["AI is not replacing creators, it is giving them new tools"],
+    }
+    llm = QueuedLLM(
+        {"claims": [invented, fact("Revenue was $11.08 billion.", REVENUE)]},
+        {"repairs": [{"number": 1, "claim": None}]},
+    )
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == ["Revenue was $11.08 billion."]
     (rejection,) = result.rejections
@@ -75,8 +85,12 @@ def test_invented_quote_withdrawn_on_repair_is_rejected(seed):
 
 
 def test_claim_still_wrong_after_repair_is_rejected_with_new_diagnosis(seed):
-    wrong = fact("Sarandos said AI helps make films better.", QUOTE.replace("AI", "artificial intelligence"))
-    still = fact("Sarandos said AI helps make films better.", QUOTE.replace("incredible", "amazing"))
+    wrong = fact(
+        "Sarandos said AI helps make films better.", QUOTE.replace("AI", "artificial intelligence")
+    )
+    still = fact(
+        "Sarandos said AI helps make films better.", QUOTE.replace("incredible", "amazing")
+    )
     llm = QueuedLLM({"claims": [wrong]}, {"repairs": [{"number": 1, "claim": still}]})
     result = run(extract_article(llm, seed))
     assert not result.claims
@@ -101,7 +115,12 @@ def test_number_must_be_in_the_claims_own_evidence(seed):
 
 def test_repair_failure_keeps_verified_claims(seed):
     llm = QueuedLLM(
-        {"claims": [fact("Revenue was $11.08 billion.", REVENUE), fact("Made up.", "no such words in it")]},
+        {
+            "claims": [
+                fact("Revenue was $11.08 billion.", REVENUE),
+                fact("Made up.", "no such words in it"),
+            ]
+        },
         ModelAPIError("002: gave up after 4 retries: 503"),
     )
     result = run(extract_article(llm, seed))
@@ -110,9 +129,13 @@ def test_repair_failure_keeps_verified_claims(seed):
 
 
 def test_model_failure_ends_only_that_article(seed):
-    other = source("other", "Netflix reported a strong second quarter, with $11.08 billion in revenue.")
-    llm = QueuedLLM(ModelAPIError("002: 500 Internal Server Error"),
-                    {"claims": [fact("Revenue was $11.08 billion.", REVENUE)]})
+    other = source(
+        "other", "Netflix reported a strong second quarter, with $11.08 billion in revenue."
+    )
+    llm = QueuedLLM(
+        ModelAPIError("002: 500 Internal Server Error"),
+        {"claims": [fact("Revenue was $11.08 billion.", REVENUE)]},
+    )
     results = run(extract_all(llm, [seed, other], concurrency=1))
     assert results[0].error is not None and "500" in results[0].error.error
     assert [c.id for c in results[1].claims] == ["c1"]

@@ -162,7 +162,8 @@ NOTATIONS = [
     ("someone said no one knows", []),
     ("one of the most important", [("1", None)]),
     ("a building", []),
-    ("an avocado and a dozen", []),
+    ("an avocado and a dozen eggs", [("12", None)]),
+    ("two dozen", [("24", None)]),
     ("Gen-3 alpha", [("3", None)]),
     ("SAG-AFTRA", []),
     ("Q2 2023", [("2", None), ("2023", None)]),
@@ -204,6 +205,7 @@ def test_detect_decimal() -> None:
     assert detect_decimal("1.234,5 toneladas") == ","
     assert detect_decimal("1,200 people paid $3.50") == "."
     assert detect_decimal("no numbers at all") == "."
+    assert detect_decimal("a 1,200% rise") == "."
 
 
 def test_english_thousands_are_never_read_as_decimals() -> None:

@@ -308,6 +308,13 @@ def test_ellipsis_gap_is_bounded() -> None:
     assert not miss.ok and "300 characters" in miss.differences[0]
 
 
+def test_ellipsis_must_not_hide_a_negation() -> None:
+    source = "The board said it will not accept the offer from the rival bidder."
+    m = verify_quote(source, "The board said it will ... accept the offer")
+    assert not m.ok and 'leaves out "not"' in m.differences[0]
+    assert verify_quote(source, "The board said ... will not accept the offer").ok
+
+
 def test_ellipsis_segments_must_stay_in_one_paragraph() -> None:
     source = "First point made here today.\n\nSecond point made there later."
     assert not verify_quote(source, "First point made here ... Second point made there").ok
@@ -351,3 +358,8 @@ def test_quotations() -> None:
     assert inner == ["AI is an opportunity", "El Eternauta", "ten times faster", "muy rápido hoy"]
     for start, end, q in quotations(text):
         assert q in text[start:end]
+
+
+def test_a_too_short_quote_says_why_in_its_diagnosis():
+    match = verify_quote("Netflix reported a strong second quarter.", "Netflix")
+    assert not match.ok and "too short" in match.diagnosis

@@ -1,0 +1,106 @@
+"""The Python API: the simple function, the configurable object, the public names."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from conftest import FIXTURES, SEEDS
+
+import summarize
+from summarize.errors import ConfigError
+from summarize.testing import FakeOpenAIServer, extractive_model
+
+PUBLIC = {
+    "summarize",
+    "asummarize",
+    "Summarizer",
+    "Settings",
+    "load_sources",
+    "verify_quote",
+    "check_numbers",
+    "Summary",
+    "Source",
+    "Claim",
+    "ClaimKind",
+    "Evidence",
+    "Sentence",
+    "Citation",
+    "Conflict",
+    "Rejection",
+    "Usage",
+    "QuoteMatch",
+    "NumberCheck",
+    "SummarizeError",
+    "InputError",
+    "ConfigError",
+    "ModelError",
+}
+
+
+def test_all_is_small_explicit_and_resolves():
+    assert set(summarize.__all__) == PUBLIC
+    for name in summarize.__all__:
+        assert getattr(summarize, name) is not None
+
+
+def test_import_is_light():
+    code = "import sys, summarize; print('openai' in sys.modules, 'instructor' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
+
+
+def test_summarize_function_on_the_seeds_replayed():
+    result = summarize.summarize(SEEDS, replay_dir=FIXTURES)
+    assert isinstance(result, summarize.Summary)
+    assert [s.id for s in result.sources] == sorted(p.stem for p in SEEDS.glob("*.txt"))
+    assert result.sentences and all(s.citations for s in result.sentences)
+    texts = {s.id: s.text for s in result.sources}
+    for sentence in result.sentences:
+        for c in sentence.citations:
+            assert texts[c.source_id][c.start : c.end] == c.quote
+    # the demo's planted mistakes: repaired or rejected, never emitted
+    assert any(c.repaired for c in result.claims)
+    assert {r.stage for r in result.rejections} == {"extract", "compose"}
+    assert not any("11.1 billion" in s.text for s in result.sentences)
+    assert result.usage.calls == 10 and result.usage.repairs == 4
+
+
+def test_rerun_sends_no_request(tmp_path):
+    first = summarize.summarize(SEEDS, replay_dir=FIXTURES, cache_dir=tmp_path)
+    again = summarize.summarize(SEEDS, replay_dir=FIXTURES, cache_dir=tmp_path)
+    assert first.usage.calls == 10
+    assert again.usage.calls == 0 and again.usage.cache_hits == 10
+    assert again.to_json() != "" and again.sentences == first.sentences
+
+
+def test_async_api_and_texts_with_a_configured_object():
+    text = (SEEDS / "004_fabe2c775880a544.txt").read_text("utf-8")
+    with FakeOpenAIServer(extractive_model) as server:
+        summarizer = summarize.Summarizer(
+            summarize.Settings(base_url=server.base_url, use_cache=False), concurrency=2
+        )
+        result = asyncio.run(summarizer.arun([text, SEEDS / "003_2b45c29ad5bec665.txt"]))
+    assert [s.id for s in result.sources] == ["text-1", "003_2b45c29ad5bec665"]
+    assert summarizer.settings.concurrency == 2
+    assert result.claims and result.to_markdown().startswith("# ")
+
+
+def test_sync_api_works_inside_a_running_event_loop():
+    async def inside():
+        return summarize.summarize(SEEDS, replay_dir=FIXTURES)
+
+    assert asyncio.run(inside()).sentences
+
+
+def test_unknown_setting_and_missing_key_are_config_errors():
+    with pytest.raises(ConfigError, match="colour"):
+        summarize.summarize(SEEDS, colour="red")
+    with pytest.raises(ConfigError, match="OPENAI_API_KEY"):
+        summarize.summarize(SEEDS)
+
+
+def test_settings_repr_never_shows_the_key():
+    assert "sk-secret" not in repr(summarize.Settings(api_key="sk-secret"))
