@@ -18,6 +18,7 @@ import json
 import math
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
@@ -229,7 +230,7 @@ def end_to_end(
             )
             for c, run in extra.items()
         ]
-        e2e.append(Row(sec, "requests sent, c=8", str(cold.requests), f"N+1 = {n + 1}", ""))
+        e2e.append(Row(sec, "requests sent, c=8", str(cold.requests), f"N+1 = {n + 1}"))
         sec = f"2 warm N={n}"
         warm += [
             Row(sec, "requests sent, rerun", str(hot.requests), f"cold {cold.requests}"),
@@ -258,30 +259,39 @@ def child(base_url: str, n: int) -> None:
 
 
 def verifier(quick: bool) -> list[Row]:
-    """Section 3: bench/bench_verify.py's corpus and timer, at 1x and 4x its article count."""
-    from bench_verify import corpus, run  # here, so the memory probe's child never loads it
-
-    base = 100 if quick else 1000
+    """Section 3: bench/bench_verify.py run as is (1x and 4x corpus), its table read back."""
+    command = [sys.executable, str(ROOT / "bench" / "bench_verify.py")]
+    if quick:
+        command += ["--articles", "100"]
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    lines = [line.strip("| ").split(" | ") for line in out.splitlines() if line.startswith("| ")]
+    header, sizes = lines[0], [cells for cells in lines[1:] if cells[0].endswith("x")]
     rows: list[Row] = []
-    seconds: dict[int, float] = {}
-    for factor in (1, 4):
-        data = corpus(base * factor, 20, seed=factor)
-        quotes = sum(len(qs) for _, qs in data)
-        mb = sum(len(text.encode()) for text, _ in data) / 1e6
-        verify_s, find_s, _ = run(data)
-        seconds[factor] = verify_s
+    for cells in sizes:
+        cell = dict(zip(header, cells, strict=True))
+        quotes, mb = int(cell["quotes"]), float(cell["source MB"])
+        verify_qps = float(cell["verify quotes/s"].replace(",", ""))
+        find_qps = float(cell["str.find quotes/s"].replace(",", ""))
         rows.append(
             Row(
-                f"3 verify {factor}x",
+                f"3 verify {cell['size']}",
                 f"verify_quote, {quotes:,} quotes, {mb:.1f} MB",
-                f"{quotes / verify_s:,.0f} q/s, {mb / verify_s:.2f} MB/s",
-                f"str.find {quotes / find_s:,.0f} q/s",
-                ratio(quotes / verify_s, quotes / find_s),
+                f"{verify_qps:,.0f} q/s, {mb * verify_qps / quotes:.2f} MB/s",
+                f"str.find {find_qps:,.0f} q/s",
+                ratio(verify_qps, find_qps),
             )
         )
-    growth = seconds[4] / seconds[1]
+    growth = re.search(r"4x time / 1x time: ([\d.]+)", out)
+    if not sizes or growth is None:
+        raise RuntimeError(f"bench_verify.py printed no table this script can read:\n{out}")
     rows.append(
-        Row("3 verify", "time 4x ÷ time 1x", f"{growth:.2f}", "linear 4.00", ratio(growth, 4))
+        Row(
+            "3 verify",
+            "time 4x ÷ time 1x",
+            growth[1],
+            "linear 4.00",
+            ratio(float(growth[1]), 4),
+        )
     )
     return rows
 
@@ -449,15 +459,18 @@ def notes(latency: float, texts: int, token_calls: int, retries: int, quick: boo
     return [
         f"L = {latency:g} s, the fake server's latency per model call; local = the same run at "
         "latency 0 (pipeline + in-process fake server; best of 2).",
-        f"Articles: the {texts} texts of seeds/ and ../shared/corpora cycled, each with its own "
-        "id; the model is summarize.testing.extractive_model (no repairs, N+1 calls a run).",
+        f"Articles: the {texts} texts of seeds/"
+        + (" and ../shared/corpora" if CORPORA.is_dir() else "")
+        + " cycled, each with its own id; the model is summarize.testing.extractive_model "
+        "(no repairs, N+1 calls a run).",
         f"Transport retries over all end-to-end runs: {retries}. Fake server listen backlog "
         f"raised to {BACKLOG} (stdlib default 5 drops connection bursts).",
         "Ratio = value / baseline; for throughput below 1 means slower than the baseline.",
         f"Tokens: from the {token_calls} recorded fixtures in fixtures/seeds; their counts are "
         "estimates (hand-authored answers, tokens = chars/4), as are article sizes (chars/4).",
-        "Verifier: bench/bench_verify.py corpus, 20 quotes an article"
-        + (", --quick size (100 articles at 1x)." if quick else ", 1000 articles at 1x."),
+        "Verifier: python bench/bench_verify.py"
+        + (" --articles 100" if quick else "")
+        + " (synthetic corpus, 20 quotes an article); see its section in bench/README.md.",
     ]
 
 

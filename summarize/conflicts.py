@@ -2,7 +2,9 @@
 
 Two detectors, both deterministic in what they accept:
 - quantities: numbers in different sources' verified evidence that share a unit, a context
-  word (e.g. "revenue") and an order of magnitude, but not a value;
+  word (e.g. "revenue") and a magnitude (within 1.35x), but not a value. Precision comes
+  first: years, and bare numbers under 1,000 (counts, dates, ranks, "Channel 4"), are left
+  out, since a false disagreement misleads as surely as a false quote;
 - names and other wording: disagreements the composer proposes (which studio, which person),
   kept only when each position's value stands verbatim in the evidence of the claims it cites
   and the positions come from at least two sources with different values.
@@ -27,14 +29,16 @@ from summarize.models import (
 from summarize.numbers import Number, find_numbers
 from summarize.words import STOPWORDS, content_words, stem
 
-_WINDOW = 50  # characters each side of a number that count as its context
-_MAX_RATIO = Decimal(2)  # values further apart than this measure different things
+_MAX_RATIO = Decimal("1.35")  # values further apart than this measure different things
+_MIN_BARE = 1000  # a number without unit below this is a count, date, rank or name ("Channel 4")
 _NUMBER_WORDS = frozenset(
     stem(w)
     for w in "billion million thousand trillion percent cent dollars euros pounds usd eur gbp "
     "bn times fold".split()
 )
 _WORD = re.compile(r"[^\W\d_]+")
+_CLAUSE = re.compile(r",(?!\d)|[;:—–]|\.\s|\b(?:and|while|but|whereas|y|pero|mientras)\b")
+_PAREN = re.compile(r"\([^()]*\)")
 
 
 def citations(claim: Claim, evidence: list[Evidence] | None = None) -> list[Citation]:
@@ -56,12 +60,44 @@ class _Mention:
 
 
 def _context(text: str, number: Number) -> dict[str, str]:
-    lo, hi = max(0, number.start - _WINDOW), number.end + _WINDOW
+    """Content words of the clause holding the number ("Kmart ahead 15 percent"), so that a
+    sentence giving two companies' figures pairs each figure with its own company.
+
+    A parenthetical aside is looked past ("Sears (up $7.79, Research) stock up 22 percent").
+    A clause with no word of its own ("…soared $7.70, or 17 percent"; "votos (32,72%)") takes
+    the clause before it, or the one around its parentheses."""
+    parens = [m.span() for m in _PAREN.finditer(text)]
+    inside = next(((a, b) for a, b in parens if a < number.start < b), None)
+    if inside:
+        words = _clause_words(text, number, inside[0] + 1, inside[1] - 1, [])
+        if words:
+            return words
+        parens = [span for span in parens if span != inside]
+    return _clause_words(text, number, 0, len(text), parens)
+
+
+def _clause_words(
+    text: str, number: Number, lo_limit: int, hi_limit: int, hidden: list[tuple[int, int]]
+) -> dict[str, str]:
+    def visible(i: int) -> bool:
+        return not any(a <= i < b for a, b in hidden)
+
+    breaks = [m for m in _CLAUSE.finditer(text, lo_limit, hi_limit) if visible(m.start())]
+    starts = [lo_limit] + [m.end() for m in breaks if m.end() <= number.start]
+    hi = min((m.start() for m in breaks if m.start() >= number.end), default=hi_limit)
     found: dict[str, str] = {}
-    for m in _WORD.finditer(text, lo, min(hi, len(text))):
-        word = m[0]
-        if len(word) > 1 and word.lower() not in STOPWORDS and stem(word) not in _NUMBER_WORDS:
-            found.setdefault(stem(word), word)
+    for lo in reversed(starts):
+        for m in _WORD.finditer(text, lo, hi):
+            word = m[0]
+            if (
+                visible(m.start())
+                and len(word) > 1
+                and word.lower() not in STOPWORDS
+                and stem(word) not in _NUMBER_WORDS
+            ):
+                found.setdefault(stem(word), word)
+        if found:
+            break
     return found
 
 
@@ -78,10 +114,13 @@ def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Co
     for claim in claims:
         for ev in claim.evidence:
             for number in find_numbers(ev.quote, decimal=decimals.get(claim.source_id)):
-                if number.is_year:
+                if number.is_year or (number.unit is None and abs(number.value) < _MIN_BARE):
                     continue
                 mention = _Mention(claim, ev, number, _context(ev.quote, number))
-                for word in mention.words.keys() - common:
+                # a shared unit and magnitude already say much; a bare number needs a word
+                # beyond the story's own vocabulary to be the same quantity
+                words = mention.words.keys() - (common if number.unit is None else set())
+                for word in words:
                     groups[(number.unit, word)].append(mention)
 
     found: dict[frozenset[tuple[str, str]], tuple[list[str], list[_Mention]]] = {}

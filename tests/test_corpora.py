@@ -1,0 +1,126 @@
+"""Robustness on real news clusters (read in place from ../shared/corpora; skipped if absent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fakes import claim
+from summarize import Summarizer, load_sources
+from summarize.conflicts import quantity_conflicts
+from summarize.numbers import detect_decimal
+from summarize.testing import FakeOpenAIServer, extractive_model
+
+CLUSTERS = [
+    "band-aid-20-video-2004",
+    "champions-league-last16-draw-2004",
+    "ecuador-elecciones-2021",
+    "kmart-sears-merger-2004",
+    "roger-stone-indictment-2019",
+]
+
+
+@pytest.mark.parametrize("cluster", CLUSTERS)
+def test_pipeline_keeps_every_span_exact_on_real_copy(corpora, cluster):
+    paths = sorted((corpora / cluster).glob("*.txt"))
+    with FakeOpenAIServer(extractive_model) as server:
+        summary = Summarizer(base_url=server.base_url, use_cache=False).run(paths)
+    assert not summary.errors and summary.claims
+    texts = {s.id: s.text for s in summary.sources}
+    for c in summary.claims:
+        for e in c.evidence:
+            assert texts[c.source_id][e.start : e.end] == e.quote
+    for sentence in summary.sentences:
+        assert sentence.citations
+        for cit in sentence.citations:
+            assert texts[cit.source_id][cit.start : cit.end] == cit.quote
+
+
+def test_kmart_outlets_disagree_on_the_deal_value_and_the_share_jump(corpora):
+    sources = {s.id: s for s in load_sources(corpora / "kmart-sears-merger-2004")}
+    ap, reuters, bbc, cnn = (
+        sources[k] for k in ("01_forbes-ap", "02_reuters", "04_bbc", "05_cnn-money")
+    )
+    claims = [
+        claim(
+            "c1", ap, "Kmart is buying Sears for $11 billion.", "in a surprising $11 billion gamble"
+        ),
+        claim(
+            "c2",
+            reuters,
+            "Kmart will buy Sears in an $11.5 billion deal.",
+            "in a $11.5 billion deal unveiled on Wednesday",
+        ),
+        claim(
+            "c3",
+            cnn,
+            "The deal is worth about $11 billion.",
+            "The complex cash-and-stock deal is worth about $11 billion",
+        ),
+        claim("c4", bbc, "Sears shares jumped nearly 17%.", "while Sears jumped nearly 17%"),
+        claim(
+            "c5",
+            cnn,
+            "Sears stock rose 22 percent.",
+            "sending Sears (up $7.79 to $52.99, Research) stock up 22 percent",
+        ),
+        claim(
+            "c6", ap, "Sears shares soared 17 percent.", "Sears shares soared $7.70, or 17 percent"
+        ),
+    ]
+    decimals = {k: detect_decimal(s.text) for k, s in sources.items()}
+    conflicts = quantity_conflicts(claims, decimals)
+    values = [sorted(p.value for p in c.positions) for c in conflicts]
+    assert ["$11 billion", "$11.5 billion"] in values
+    share = next(c for c in conflicts if any(p.value == "22 percent" for p in c.positions))
+    jumps = {p.value: {x.source_id for x in p.citations} for p in share.positions}
+    assert jumps["22 percent"] == {"05_cnn-money"}
+    assert {"04_bbc", "01_forbes-ap"} <= set().union(*(v for k, v in jumps.items() if "17" in k))
+
+
+def test_spanish_copy_reads_decimal_commas(corpora):
+    sources = load_sources(corpora / "ecuador-elecciones-2021")
+    assert any(detect_decimal(s.text) == "," for s in sources)
+
+
+def test_each_figure_pairs_with_its_own_company(corpora):
+    sources = {s.id: s for s in load_sources(corpora / "kmart-sears-merger-2004")}
+    reuters, bbc = sources["02_reuters"], sources["04_bbc"]
+    claims = [
+        claim(
+            "c1",
+            reuters,
+            "Sears rose 22 percent and Kmart 15 percent.",
+            "with Sears up 22 percent and Kmart ahead 15 percent",
+        ),
+        claim(
+            "c2",
+            bbc,
+            "Kmart climbed 8% and Sears nearly 17%.",
+            "Kmart climbed 8%, while Sears jumped nearly 17%",
+        ),
+    ]
+    (conflict,) = quantity_conflicts(claims, {"02_reuters": ".", "04_bbc": "."})
+    assert sorted(p.value for p in conflict.positions) == ["17%", "22 percent"]
+    assert conflict.topic == "Sears"
+
+
+def test_spanish_outlets_disagree_on_the_vote_shares(corpora):
+    sources = {s.id: s for s in load_sources(corpora / "ecuador-elecciones-2021")}
+    first, second = sources["01_bbc-mundo"], sources["02_bbc-mundo"]
+    claims = [
+        claim(
+            "c1",
+            first,
+            "Arauz obtuvo 3.033.753 votos (32,72%).",
+            "tras obtener 3.033.753 votos (32,72%) en la primera ronda",
+        ),
+        claim(
+            "c2",
+            second,
+            "Arauz ganó con un 32,70 % de los votos.",
+            "resultó victorioso Andrés Arauz con un 32,70 % de los votos",
+        ),
+    ]
+    decimals = {k: detect_decimal(s.text) for k, s in sources.items()}
+    (conflict,) = quantity_conflicts(claims, decimals)
+    assert [p.value for p in conflict.positions] == ["32,70 %", "32,72%"]
