@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from fakes import claim
+
 from summarize import Summarizer, load_sources
 from summarize.conflicts import quantity_conflicts
 from summarize.numbers import detect_decimal
