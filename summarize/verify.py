@@ -197,14 +197,7 @@ class SourceIndex:
         if missing is not None:
             return self._diagnose(missing)
         a, b = self._starts[spans[0][0]], self._ends[spans[-1][1] - 1]
-        return QuoteMatch(
-            ok=False,
-            kind="not_found",
-            closest=self.text[a:b],
-            closest_start=a,
-            closest_end=b,
-            differences=[problem],
-        )
+        return self._miss(a, b, [problem])
 
     # ------------------------------------------------------------------ diagnosis
 
@@ -242,13 +235,17 @@ class SourceIndex:
         a, b = self._starts[spans[lo][0]], self._ends[spans[hi - 1][1] - 1]
         passage_norm = self.norm[spans[lo][0] : spans[hi - 1][1]]
         diffs = _word_differences(q, words[lo:hi]) or _char_differences(nq, passage_norm)
+        return self._miss(a, b, diffs)
+
+    def _miss(self, a: int, b: int, differences: list[str]) -> QuoteMatch:
+        """A miss whose closest passage is text[a:b]."""
         return QuoteMatch(
             ok=False,
             kind="not_found",
             closest=self.text[a:b],
             closest_start=a,
             closest_end=b,
-            differences=diffs,
+            differences=differences,
         )
 
 

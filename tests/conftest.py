@@ -24,3 +24,11 @@ def corpora() -> Path:
     if not CORPORA.is_dir():
         pytest.skip("../shared/corpora is not present")
     return CORPORA
+
+
+def corpus_text(cluster: str, name: str) -> str:
+    """One article of ../shared/corpora, read in place; the test is skipped when it is absent."""
+    path = CORPORA / cluster / name
+    if not path.is_file():
+        pytest.skip(f"{path} is not available")
+    return path.read_text(encoding="utf-8")

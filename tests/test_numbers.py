@@ -6,6 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import corpus_text
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +14,6 @@ from summarize.numbers import check_numbers, detect_decimal, find_numbers
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
-CORPORA = Path("/work/shared/corpora")
 
 
 def values(text: str, **kw: str) -> list[tuple[str, str | None]]:
@@ -232,28 +232,21 @@ def test_seed_cases() -> None:
     assert found.value == "11080000000" and found.unit == "USD"
 
 
-def _corpus(cluster: str, name: str) -> str:
-    path = CORPORA / cluster / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
-    return path.read_text(encoding="utf-8")
-
-
 def test_spanish_percentages_and_thousand_dots() -> None:
-    text = _corpus("ecuador-elecciones-2021", "01_bbc-mundo.txt")
+    text = corpus_text("ecuador-elecciones-2021", "01_bbc-mundo.txt")
     line = next(s for s in text.splitlines() if "32,72%" in s)
     assert detect_decimal(line) == ","
     assert check_numbers("Arauz obtuvo 32,72%", line).ok
     assert not check_numbers("Arauz obtuvo 32,7%", line).ok
     assert check_numbers("3.033.753 votos", line).ok
     assert ("3033753", None) in values(line)
-    other = _corpus("ecuador-elecciones-2021", "02_bbc-mundo.txt")
+    other = corpus_text("ecuador-elecciones-2021", "02_bbc-mundo.txt")
     assert check_numbers("un 32,70 % de los votos", other, decimal=",").ok
     assert not check_numbers("un 32,72% de los votos", other, decimal=",").ok
 
 
 def test_kmart_typo_is_not_fixed() -> None:
-    text = _corpus("kmart-sears-merger-2004", "01_forbes-ap.txt")
+    text = corpus_text("kmart-sears-merger-2004", "01_forbes-ap.txt")
     line = next(s for s in text.splitlines() if "$52,90" in s)
     assert detect_decimal(line) == "."
     assert check_numbers("Sears shares rose to $52,90", line).ok

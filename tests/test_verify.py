@@ -8,6 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from conftest import corpus_text
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -15,7 +16,7 @@ from summarize.verify import SourceIndex, index_for, quotations, verify_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
-CORPORA = Path("/work/shared/corpora")
+
 
 # ----------------------------------------------------------------- an independent oracle
 
@@ -234,15 +235,8 @@ def test_seed_cases(seed: str, quote: str, kind: str, evidence: str | None) -> N
         assert source[m.start : m.end] == evidence
 
 
-def _corpus(cluster: str, name: str) -> str:
-    path = CORPORA / cluster / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
-    return path.read_text(encoding="utf-8")
-
-
 def test_kmart_typo_verifies_only_verbatim() -> None:
-    source = _corpus("kmart-sears-merger-2004", "01_forbes-ap.txt")
+    source = corpus_text("kmart-sears-merger-2004", "01_forbes-ap.txt")
     typo = "or 17 percent, to $52,90 in afternoon trading"
     m = verify_quote(source, typo)
     assert m.ok and source[m.start : m.end] == typo
@@ -253,7 +247,7 @@ def test_kmart_typo_verifies_only_verbatim() -> None:
 
 
 def test_corpora_quotes_with_curly_marks_verify_typed_straight() -> None:
-    source = _corpus("roger-stone-indictment-2019", "01_nyt.txt")
+    source = corpus_text("roger-stone-indictment-2019", "01_nyt.txt")
     curly = re.search(r"“([^”]{40,200})”", source)
     assert curly is not None
     m = verify_quote(source, f'"{_typed(curly.group(1))}"')
@@ -261,7 +255,7 @@ def test_corpora_quotes_with_curly_marks_verify_typed_straight() -> None:
 
 
 def test_spanish_passage_verifies() -> None:
-    source = _corpus("ecuador-elecciones-2021", "01_bbc-mundo.txt")
+    source = corpus_text("ecuador-elecciones-2021", "01_bbc-mundo.txt")
     m = verify_quote(source, "tras obtener 3.033.753 votos (32,72%) en la primera ronda")
     assert m.ok and m.kind == "exact"
     assert not verify_quote(source, "tras obtener 3.033.753 votos (32,7%) en la primera ronda").ok
@@ -363,3 +357,20 @@ def test_quotations() -> None:
 def test_a_too_short_quote_says_why_in_its_diagnosis():
     match = verify_quote("Netflix reported a strong second quarter.", "Netflix")
     assert not match.ok and "too short" in match.diagnosis
+
+
+@pytest.mark.parametrize("module", ["verify", "numbers"])
+def test_the_verifier_is_pure(module):
+    """Only the standard library and summarize.models: no model client can reach the checks."""
+    import ast
+    import sys
+
+    tree = ast.parse((ROOT / "summarize" / f"{module}.py").read_text("utf-8"))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported - {"summarize", "__future__"} <= sys.stdlib_module_names
+    assert not {"openai", "instructor", "httpx2"} & imported
