@@ -188,3 +188,38 @@ def test_model_api_down_exits_4():
 def _write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+class _Terminal:
+    """A stderr that says it is a terminal, to see the progress lines."""
+
+    def __init__(self):
+        self.lines = []
+
+    def isatty(self):
+        return True
+
+    def write(self, text):
+        self.lines.append(text)
+
+    def flush(self):
+        pass
+
+
+def test_progress_only_on_a_terminal_and_never_with_quiet(monkeypatch, capsys):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    assert main([str(SEEDS), "--replay", str(FIXTURES)]) == 0
+    progress = "".join(terminal.lines)
+    assert "[5/5]" in progress and "claims verified" in progress and "composing" in progress
+    assert "[1/5]" not in capsys.readouterr().out
+    terminal.lines.clear()
+    assert main([str(SEEDS), "--replay", str(FIXTURES), "--quiet"]) == 0
+    assert "".join(terminal.lines) == ""
+
+
+def test_debug_shows_the_traceback(tmp_path):
+    quiet = run_cli(str(tmp_path / "missing.txt"))
+    loud = run_cli(str(tmp_path / "missing.txt"), "--debug")
+    assert "Traceback" not in quiet.stderr and quiet.returncode == 1
+    assert "Traceback" in loud.stderr and "SourceNotFound" in loud.stderr
