@@ -27,7 +27,6 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import summarize
@@ -42,9 +41,6 @@ CORPORA = ROOT.parent / "shared" / "corpora"  # read in place, never copied into
 DEFAULT_CONCURRENCY = 8
 EXTRA_CONCURRENCY = (32, 100)  # extra rows, for sizes at least this large
 MEMORY_ARTICLES = 100
-BACKLOG = 128
-"""Listen backlog for the fake server: the stdlib default (5) drops connections when more
-than ~16 requests arrive at once, which would measure the client's retries, not the pipeline."""
 PEAK_RSS = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
@@ -121,14 +117,8 @@ def articles(n: int, texts: Sequence[str]) -> list[Source]:
 
 @contextlib.contextmanager
 def fake_server(latency: float) -> Iterator[FakeOpenAIServer]:
-    """A FakeOpenAIServer running extractive_model, with a backlog that holds a 100-call burst."""
-    default = ThreadingHTTPServer.request_queue_size
-    ThreadingHTTPServer.request_queue_size = BACKLOG
-    try:
-        server = FakeOpenAIServer(extractive_model, latency=latency)
-    finally:
-        ThreadingHTTPServer.request_queue_size = default
-    with server:
+    """A FakeOpenAIServer running extractive_model."""
+    with FakeOpenAIServer(extractive_model, latency=latency) as server:
         yield server
 
 
@@ -463,8 +453,7 @@ def notes(latency: float, texts: int, token_calls: int, retries: int, quick: boo
         + (" and ../shared/corpora" if CORPORA.is_dir() else "")
         + " cycled, each with its own id; the model is summarize.testing.extractive_model "
         "(no repairs, N+1 calls a run).",
-        f"Transport retries over all end-to-end runs: {retries}. Fake server listen backlog "
-        f"raised to {BACKLOG} (stdlib default 5 drops connection bursts).",
+        f"Transport retries over all end-to-end runs: {retries}.",
         "Ratio = value / baseline; for throughput below 1 means slower than the baseline.",
         f"Tokens: from the {token_calls} recorded fixtures in fixtures/seeds; their counts are "
         "estimates (hand-authored answers, tokens = chars/4), as are article sizes (chars/4).",

@@ -10,6 +10,7 @@ Rounding, a changed scale and a changed sign are misses. European notation ("32,
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -137,7 +138,12 @@ def _digit_numbers(text: str, sep: str) -> list[Number]:
 
 def _word_numbers(text: str, taken: list[tuple[int, int]]) -> list[Number]:
     """Numbers written in English words: ten, twenty-one, a million, one-third, half, tenfold."""
-    words = [m for m in _WORD.finditer(text) if not any(a <= m.start() < b for a, b in taken)]
+    starts = [a for a, _ in taken]  # sorted, non-overlapping spans of digit numbers
+    words = [
+        m
+        for m in _WORD.finditer(text)
+        if not ((k := bisect_right(starts, m.start()) - 1) >= 0 and m.start() < taken[k][1])
+    ]
     found = []
     i = 0
     while i < len(words):
@@ -240,9 +246,12 @@ def check_numbers(
 ) -> NumberCheck:
     """Accept the claim only if each of its numbers equals (value and unit) one in the evidence."""
     sep = decimal or detect_decimal(f"{claim_text}\n{evidence_text}")
+    claimed = find_numbers(claim_text, decimal=sep)
+    if not claimed:
+        return NumberCheck(ok=True)  # nothing to back: skip parsing the evidence
     evidence = find_numbers(evidence_text, decimal=sep)
     results = []
-    for n in find_numbers(claim_text, decimal=sep):
+    for n in claimed:
         hit = next((e for e in evidence if e.value == n.value and e.unit == n.unit), None)
         common = {
             "text": n.text,

@@ -229,6 +229,10 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
     return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
 
 
+class _LoopbackServer(ThreadingHTTPServer):
+    request_queue_size = 128  # the stdlib's 5 refuses bursts of concurrent calls
+
+
 class FakeOpenAIServer:
     """A loopback OpenAI-compatible server answering POST /v1/chat/completions.
 
@@ -246,7 +250,7 @@ class FakeOpenAIServer:
         self._in_flight = 0
         self._lock = threading.Lock()
         self._closing = threading.Event()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _LoopbackServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
