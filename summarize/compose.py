@@ -9,10 +9,9 @@ never shown as consensus: it moves to the single-source section.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 
-from summarize.conflicts import checked_conflicts, citations, quantity_conflicts
+from summarize.conflicts import checked_conflicts, citations, common_words, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
@@ -48,8 +47,7 @@ class SentenceChecker:
         self.claims = {c.id: c for c in claims}
         self.sources = {s.id: s for s in sources}
         self.decimals = {s.id: detect_decimal(s.text) for s in sources}
-        counts = Counter(w for c in claims for w in content_words(c.statement))
-        self.common = {w for w, n in counts.items() if n > max(2, len(claims) * 0.3)}
+        self.common = common_words(claims)
 
     def check(self, draft: ComposedSentence, paragraph: int) -> tuple[Sentence | None, list[str]]:
         """The checked sentence, or None and the problems that sink it."""
@@ -150,8 +148,7 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
             sentence.paragraph = last
         result.sentences.append(sentence)
 
-    decimals = {s.id: detect_decimal(s.text) for s in sources}
-    found = quantity_conflicts(claims, decimals)
+    found = quantity_conflicts(claims, checker.decimals)
     proposed, rejected = checked_conflicts(draft.conflicts, checker.claims)
     result.conflicts = _merge_conflicts(found, proposed)
     result.rejections += rejected

@@ -101,7 +101,7 @@ def _clause_words(
     return found
 
 
-def _common_words(claims: list[Claim]) -> set[str]:
+def common_words(claims: list[Claim]) -> set[str]:
     """Stems found in most claims (the story's own vocabulary): no evidence of one quantity."""
     counts = Counter(w for c in claims for w in content_words(c.statement))
     return {w for w, n in counts.items() if n > max(2, len(claims) * 0.3)}
@@ -109,7 +109,7 @@ def _common_words(claims: list[Claim]) -> set[str]:
 
 def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Conflict]:
     """Numbers that different sources give for the same quantity."""
-    common = _common_words(claims)
+    common = common_words(claims)
     groups: dict[tuple[str | None, str], list[_Mention]] = defaultdict(list)
     for claim in claims:
         for ev in claim.evidence:
