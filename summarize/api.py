@@ -19,7 +19,7 @@ from summarize.errors import ConfigError, ModelError
 from summarize.extract import ArticleResult, extract_all
 from summarize.llm import LLM
 from summarize.models import Source, Summary
-from summarize.settings import Settings
+from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
 
 if TYPE_CHECKING:
@@ -27,12 +27,6 @@ if TYPE_CHECKING:
 
 Inputs = str | os.PathLike[str] | Source | Iterable[str | os.PathLike[str] | Source]
 T = TypeVar("T")
-
-NO_KEY = (
-    "no API key: set OPENAI_API_KEY, or point --base-url at a local OpenAI-compatible server "
-    "(e.g. http://localhost:11434/v1 for Ollama), or run the offline demo: "
-    "summarize seeds --replay fixtures"
-)
 
 
 class Summarizer:

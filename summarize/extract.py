@@ -37,8 +37,12 @@ class ArticleResult:
     error: ArticleError | None = None
 
 
-def check_claim(claim: ExtractedClaim, source: Source) -> tuple[list[Evidence], list[str]]:
-    """The claim's evidence spans and the problems that sink it (none means it is verified)."""
+def check_claim(
+    claim: ExtractedClaim, source: Source, decimal: str | None = None
+) -> tuple[list[Evidence], list[str]]:
+    """The claim's evidence spans and the problems that sink it (none means it is verified).
+
+    `decimal` is the article's number notation; detected from the article when not given."""
     index = index_for(source.text)
     evidence: list[Evidence] = []
     problems: list[str] = []
@@ -63,7 +67,8 @@ def check_claim(claim: ExtractedClaim, source: Source) -> tuple[list[Evidence], 
             problems.append(f"the statement quotes “{quoted}”, which is {match.diagnosis}")
     if evidence:
         joined = "\n".join(e.quote for e in evidence)
-        numbers = check_numbers(claim.statement, joined, decimal=detect_decimal(source.text))
+        notation = decimal or detect_decimal(source.text)
+        numbers = check_numbers(claim.statement, joined, decimal=notation)
         if not numbers.ok:
             problems.append(
                 f"a number in the statement is not in its evidence: {numbers.diagnosis}"
@@ -90,15 +95,16 @@ async def extract_article(llm: LLM, source: Source) -> ArticleResult:
         result.error = ArticleError(source_id=source.id, path=source.path, error=str(exc))
         return result
 
+    decimal = detect_decimal(source.text)  # once per article, not once per claim
     failures: list[tuple[ExtractedClaim, list[str]]] = []
     for claim in drafted.claims:
-        evidence, problems = check_claim(claim, source)
+        evidence, problems = check_claim(claim, source, decimal)
         if problems:
             failures.append((claim, problems))
         else:
             result.claims.append(_claim(claim, source, evidence, repaired=False))
     if failures:
-        await _repair(llm, source, messages, prompt.key, failures, result)
+        await _repair(llm, source, messages, prompt.key, failures, result, decimal)
     return result
 
 
@@ -109,6 +115,7 @@ async def _repair(
     prompt_key: str,
     failures: list[tuple[ExtractedClaim, list[str]]],
     result: ArticleResult,
+    decimal: str,
 ) -> None:
     """One re-ask carrying every diagnosis; what still fails becomes a Rejection."""
     repair_prompt = load_prompt("repair_claims")
@@ -128,7 +135,7 @@ async def _repair(
     for number, (claim, problems) in enumerate(failures, 1):
         repair = repairs.get(number)
         if repair is not None and repair.claim is not None:
-            evidence, new_problems = check_claim(repair.claim, source)
+            evidence, new_problems = check_claim(repair.claim, source, decimal)
             if not new_problems:
                 result.claims.append(_claim(repair.claim, source, evidence, repaired=True))
                 continue

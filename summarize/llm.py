@@ -37,7 +37,7 @@ from summarize.errors import (
     UnparseableResponse,
 )
 from summarize.models import Usage
-from summarize.settings import Settings
+from summarize.settings import NO_KEY, Settings
 
 if TYPE_CHECKING:
     import httpx2
@@ -230,9 +230,7 @@ class LLM:
 
         s = self.settings
         if s.needs_key():
-            raise ConfigError(
-                "no API key: set OPENAI_API_KEY, or give a base URL or a replay directory"
-            )
+            raise ConfigError(NO_KEY)
         transport = self._transport
         if transport is None and s.replay_dir is not None:
             transport = ReplayTransport(s.replay_dir)

@@ -16,6 +16,11 @@ from summarize.errors import ConfigError
 
 MODES = ("tools", "json_schema", "json", "md_json")
 DEFAULT_MODEL = "gpt-4.1-mini"
+NO_KEY = (
+    "no API key: set OPENAI_API_KEY, or point --base-url at a local OpenAI-compatible server "
+    "(e.g. http://localhost:11434/v1 for Ollama), or run the offline demo: "
+    "summarize seeds --replay fixtures"
+)
 
 
 @dataclass(frozen=True)
