@@ -80,7 +80,19 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+SUBCOMMANDS: dict[str, str] = {}
+"""Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
+imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
+to be named like a subcommand is given as ./NAME."""
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in SUBCOMMANDS:
+        from importlib import import_module
+
+        module, _, function = SUBCOMMANDS[argv[0]].partition(":")
+        return int(getattr(import_module(module), function)(argv[1:]))
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
