@@ -23,13 +23,16 @@ import re
 import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from functools import cached_property
+from difflib import SequenceMatcher
+from functools import cached_property, lru_cache
+from itertools import accumulate
 from pathlib import PurePath
+from typing import Any
 
-from summarize.models import Backing, CheckedItem, DraftCheck, DraftSpan, Source
+from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
 from summarize.sources import load_sources, source_from_text
 from summarize.verify import TOO_SHORT, SourceIndex, index_for, quotations
@@ -119,11 +122,12 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _CONTENT = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
+@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
     """Lower case without diacritics or invisible characters: how names are compared."""
-    word = word.translate(_INVISIBLE)
     if word.isascii():
         return word.lower()
+    word = word.translate(_INVISIBLE)
     decomposed = unicodedata.normalize("NFKD", word)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
@@ -145,38 +149,42 @@ def _blank(text: str, spans: Iterable[Span]) -> str:
     return "".join(chars)
 
 
-@dataclass
 class _Words:
-    """Folded word tokens of a text, their spans, and where each word occurs."""
+    """Folded word tokens of a text and their spans, for word-for-word lookups."""
 
-    words: list[str]
-    spans: list[Span]
-    at: dict[str, list[int]]
-    lower: set[str]  # words also written in lower case
+    def __init__(self, text: str) -> None:
+        self.text = text
+        tokens = _TOKEN.findall(text)
+        lowered = _TOKEN.findall(text.lower())  # one C call instead of one per word
+        if len(lowered) != len(tokens):  # lower() split a word (a dotted capital I)
+            lowered = tokens
+        self.words = [w if w.isascii() else fold(w) for w in lowered]
+        self.vocabulary = set(self.words)
+        self.lower = {w for w, t in zip(self.words, tokens, strict=True) if not t[0].isupper()}
+        self._joined = " " + " ".join(self.words) + " "
+        self._offsets = list(accumulate((len(w) + 1 for w in self.words), initial=1))
 
-    @classmethod
-    def of(cls, text: str) -> _Words:
-        words, spans, at, lower = [], [], defaultdict(list), set()
-        for m in _TOKEN.finditer(text):
-            at[folded := fold(m.group())].append(len(words))
-            words.append(folded)
-            spans.append(m.span())
-            if not m.group()[0].isupper():
-                lower.add(folded)
-        return cls(words, spans, dict(at), lower)
+    @cached_property
+    def spans(self) -> list[Span]:
+        """Token spans, needed only when a lookup succeeds."""
+        return [m.span() for m in _TOKEN.finditer(self.text)]
 
     def find(self, seq: list[str]) -> Span | None:
         """Character span of the first run of tokens equal to `seq`, or None."""
-        for i in self.at.get(seq[0], []) if seq else []:
-            if self.words[i : i + len(seq)] == seq:
-                return self.spans[i][0], self.spans[i + len(seq) - 1][1]
-        return None
+        at = self._joined.find(" " + " ".join(seq) + " ") if seq else -1
+        if at < 0:
+            return None
+        i = bisect_right(self._offsets, at + 1) - 1
+        return self.spans[i][0], self.spans[i + len(seq) - 1][1]
 
 
 # ----------------------------------------------------------------------------- names
 
 _NAME_TOKEN = re.compile(r"\w+(?:[’'\-‐‑.]\w+)*(?:[’']s\b)?")
+# a word start that is not plainly lower case (the rest are checked with str.isupper)
+_CAPITAL = re.compile(r"(?<![\w\-‐‑.])(?![a-zß-öø-ÿ\d_])" + _NAME_TOKEN.pattern)
 _CONNECTORS = frozenset("of de del della der di du da dos das la le van von bin al".split())
+_CONNECTED = re.compile(rf"\s+(?:{'|'.join(sorted(_CONNECTORS))})\s+")
 _OPENERS = re.compile(r"[“\"‘«(\[:—–]")
 
 
@@ -191,27 +199,28 @@ class _Name:
         return tuple(fold(w) for w in _TOKEN.findall(self.text))
 
 
-def _positions(text: str, sentences: list[Span]) -> Iterator[tuple[re.Match[str], str, bool]]:
-    """Each word token with the gap before it, and whether it opens a sentence or a quote."""
-    for a, b in sentences:
-        previous = a
-        for tok in _NAME_TOKEN.finditer(text, a, b):
-            gap = text[previous : tok.start()]
-            previous = tok.end()
-            yield tok, gap, tok.start() == a or bool(_OPENERS.search(gap))
+def _capitals(text: str, sentences: list[Span]) -> list[tuple[re.Match[str], bool]]:
+    """Each capitalised word, and whether it opens a sentence or a quotation (where a capital
+    says nothing about being a name)."""
+    starts = {a for a, _ in sentences}
+    found = []
+    for tok in _CAPITAL.finditer(text):
+        if not tok.group()[0].isupper():
+            continue
+        a = i = tok.start()
+        while i > 0 and not text[i - 1].isalnum():
+            i -= 1
+        found.append((tok, a in starts or i == 0 or bool(_OPENERS.search(text, i, a))))
+    return found
 
 
-def capitalised_inside(text: str, sentences: list[Span]) -> set[str]:
+def capitalised_inside(capitals: list[tuple[re.Match[str], bool]]) -> set[str]:
     """Words written with a capital where no sentence or quote opens: names, most likely."""
-    return {
-        _fold_word(tok.group())
-        for tok, _, opening in _positions(text, sentences)
-        if not opening and tok.group()[0].isupper()
-    }
+    return {_fold_word(tok.group()) for tok, opening in capitals if not opening}
 
 
 def _names(
-    text: str, sentences: list[Span], ordinary: set[str], inside: set[str]
+    text: str, capitals: list[tuple[re.Match[str], bool]], ordinary: set[str], inside: set[str]
 ) -> list[_Name]:
     """Runs of capitalised words (with "of", "de", "van"… inside and initials like "G."). A
     word that opens a sentence counts only if it is capitalised elsewhere too, and is not a
@@ -220,32 +229,37 @@ def _names(
     run: list[re.Match[str]] = []
 
     def close() -> None:
-        while run and run[-1].group().lower() in _CONNECTORS:
-            run.pop()
         if run and not all(_ordinary(t.group(), ordinary) for t in run):
             first, last = run[0], run[-1]
             end = last.end() - (2 if _possessive(last.group()) else 0)
             found.append(_Name(text[first.start() : end], first.start(), end))
         run.clear()
 
-    for tok, gap, opening in _positions(text, sentences):
+    for tok, opening in capitals:
         word = tok.group()
-        capital = word[0].isupper()
-        joined = bool(run) and (
-            gap.isspace() or (gap.startswith(". ") and len(run[-1].group()) == 1)
-        )
-        if joined and not opening and (capital or word.lower() in _CONNECTORS):
+        if run and not opening and _joins(text, run[-1], tok):
             run.append(tok)
         else:
             close()
-            single = len(word) == 1 and not text.startswith(".", tok.end())
-            common = _ordinary(word, ordinary) or _fold_word(word) not in inside
-            if capital and not single and not (opening and common):
-                run.append(tok)
+            if len(word) > 1 or text.startswith(".", tok.end()):
+                common = _ordinary(word, ordinary) or _fold_word(word) not in inside
+                if not (opening and common):
+                    run.append(tok)
         if run and _possessive(word):
             close()
     close()
     return found
+
+
+def _joins(text: str, previous: re.Match[str], tok: re.Match[str]) -> bool:
+    """Whether `tok` continues the name that `previous` ends: only spaces, a connector, or
+    the full stop of an initial ("G. Oesterheld") between them."""
+    between = text[previous.end() : tok.start()]
+    if between.isspace():
+        return True
+    if len(previous.group()) == 1 and between.startswith("."):
+        return between[1:].isspace()
+    return bool(_CONNECTED.fullmatch(between))
 
 
 def _fold_word(word: str) -> str:
@@ -280,6 +294,15 @@ def _ordinary(word: str, ordinary: set[str]) -> bool:
 
 # ----------------------------------------------------------------------------- sources
 
+# Everything find_numbers can read starts with a digit or one of these words; a sentence with
+# none of them is not parsed at all (parsing number words costs more than the rest of indexing).
+_MAY_HOLD_NUMBER = re.compile(
+    r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|halves|third|"
+    r"thirds|quarter|quarters)\b|fold\b)"
+)
+
 
 class _Article:
     """Everything the audit needs from one source, computed once."""
@@ -289,12 +312,18 @@ class _Article:
         self.text = source.text
         self.index: SourceIndex = index_for(source.text)
         self.decimal = detect_decimal(source.text)
-        self.numbers = find_numbers(source.text, decimal=self.decimal)
         self.sentences = split_sentences(source.text)
+        self.numbers = [
+            replace(n, start=n.start + a, end=n.end + a)
+            for a, b in self.sentences
+            if _MAY_HOLD_NUMBER.search(source.text, a, b)
+            for n in find_numbers(source.text[a:b], decimal=self.decimal)
+        ]
         self.starts = [a for a, _ in self.sentences]
         plain = _blank(source.text, ((n.start, n.end) for n in self.numbers))
         self.context = [_content(plain[a:b]) for a, b in self.sentences]
-        self.words = _Words.of(source.text)
+        self.words = _Words(source.text)
+        self.capitals = _capitals(source.text, self.sentences)
 
     def sentence_of(self, offset: int) -> int:
         return _containing(self.starts, offset)
@@ -307,7 +336,7 @@ class _Article:
     def is_quoted(self, start: int, end: int) -> bool:
         return any(a <= start and end <= b for a, b in self.quoted)
 
-    def backing(self, start: int, end: int, **extra: object) -> Backing:
+    def backing(self, start: int, end: int, **extra: Any) -> Backing:
         return Backing(
             source_id=self.source.id, start=start, end=end, text=self.text[start:end], **extra
         )
@@ -319,7 +348,36 @@ def _label(source: Source) -> str:
 
 # ----------------------------------------------------------------------------- checker
 
+
+@dataclass(frozen=True)
+class _Item:
+    """What an item is and where it stands in the draft, before its verdict."""
+
+    kind: AuditKind
+    text: str
+    start: int
+    end: int
+    sentence: int
+
+    def _report(self, **verdict: Any) -> CheckedItem:
+        return CheckedItem(
+            kind=self.kind,
+            text=self.text,
+            start=self.start,
+            end=self.end,
+            sentence=self.sentence,
+            **verdict,
+        )
+
+    def backed(self, diagnosis: str, backing: list[Backing]) -> CheckedItem:
+        return self._report(verdict="backed", diagnosis=diagnosis, backing=backing)
+
+    def unbacked(self, diagnosis: str, closest: Backing | None) -> CheckedItem:
+        return self._report(verdict="unbacked", diagnosis=diagnosis, closest=closest)
+
+
 COMMON_SHARE = 0.1  # a stem in this share of all source sentences is the story's vocabulary
+MAX_BACKING = 5  # backing passages reported per number or name, best first
 
 
 class Checker:
@@ -338,7 +396,9 @@ class Checker:
         total = sum(len(a.context) for a in self.articles)
         self.common = {w for w, n in counts.items() if n >= max(3, COMMON_SHARE * total)}
         self._lower = {w for a in self.articles for w in a.words.lower}
-        self._inside = set().union(*(capitalised_inside(a.text, a.sentences) for a in self.articles))
+        self._inside = set().union(
+            *(capitalised_inside(a.capitals) for a in self.articles)
+        )
 
     # -------------------------------------------------------------- draft
 
@@ -366,13 +426,13 @@ class Checker:
             i = sentence_of(n.start)
             context = _content(plain[slice(*sentences[i])])
             items.append(self._number(n, i, context, decimal))
-        ordinary = self._lower | _Words.of(text).lower | STOPWORDS
-        inside = self._inside | capitalised_inside(text, sentences)
-        names = self._source_names(ordinary, inside)
-        for whole in _names(text, sentences, ordinary, inside):
+        ordinary = self._lower | _Words(text).lower | STOPWORDS
+        capitals = _capitals(text, sentences)
+        inside = self._inside | capitalised_inside(capitals)
+        for whole in _names(text, capitals, ordinary, inside):
             parts = [whole] if self._named(whole.key) else _parts(whole)
             for name in parts:
-                items.append(self._name(name, sentence_of(name.start), names, ordinary))
+                items.append(self._name(name, sentence_of(name.start), ordinary))
         items.sort(key=lambda item: (item.start, item.end))
         return DraftCheck(
             draft=draft,
@@ -385,7 +445,7 @@ class Checker:
 
     def _quotation(self, draft: str, start: int, end: int, inner: str, i: int) -> CheckedItem:
         words = [fold(w) for w in _TOKEN.findall(inner)]
-        present = [(sum(w in a.words.at for w in words), a) for a in self.articles]
+        present = [(sum(w in a.words.vocabulary for w in words), a) for a in self.articles]
         possible = [a for n, a in present if words and n == len(words)]
         backing, misses = [], []
         for article in possible:
@@ -400,7 +460,7 @@ class Checker:
                     backing.append(article.backing(*span, match="words", quoted_speech=quoted))
             else:
                 misses.append((article, m))
-        item = {"kind": "quotation", "text": draft[start:end], "start": start, "end": end}
+        item = _Item("quotation", draft[start:end], start, end, i)
         if backing:
             backing.sort(key=lambda b: not b.quoted_speech)
             diagnosis = "verbatim in " + ", ".join(
@@ -410,16 +470,14 @@ class Checker:
             )
             if len(words) < 3:
                 diagnosis += "; short: matched word for word"
-            return CheckedItem(
-                **item, sentence=i, verdict="backed", backing=backing, diagnosis=diagnosis
-            )
+            return item.backed(diagnosis, backing)
         if not misses:
             best = max(present, key=lambda p: p[0], default=(0, None))[1]
             if best is not None and len(words) >= 3:
                 misses.append((best, best.index.find(inner)))
         closest = None
         if misses:
-            article, m = next(((a, m) for a, m in misses if m.closest), misses[0])
+            article, m = max(misses, key=lambda miss: _likeness(words, miss[1].closest))
             if m.closest is not None and m.closest_start is not None and m.closest_end is not None:
                 closest = article.backing(m.closest_start, m.closest_end)
                 diagnosis = (
@@ -436,9 +494,7 @@ class Checker:
         else:
             reason = "too short to verify and " if len(words) < 3 else ""
             diagnosis = f"not in any source ({reason}no source has all of its words)"
-        return CheckedItem(
-            **item, sentence=i, verdict="unbacked", closest=closest, diagnosis=diagnosis
-        )
+        return item.unbacked(diagnosis, closest)
 
     def _source(self, source_id: str) -> Source:
         return next(s for s in self.sources if s.id == source_id)
@@ -453,12 +509,12 @@ class Checker:
             shared = context.keys() & article.context[k].keys()
             ranked.append((len(shared - self.common), len(shared), article, found, k, shared))
         ranked.sort(key=lambda r: (-r[0], -r[1]))
-        item = {"kind": "number", "text": n.text, "start": n.start, "end": n.end, "sentence": i}
+        item = _Item("number", n.text, n.start, n.end, i)
         backing = [
             self._number_backing(article, found, k, shared, context)
             for distinct, count, article, found, k, shared in ranked
             if distinct or (count and not own)
-        ]
+        ][:MAX_BACKING]
         if backing:
             best = backing[0]
             words = ", ".join(best.shared_words)
@@ -466,7 +522,7 @@ class Checker:
                 f"value-equal “{best.text}” in {_label(self._source(best.source_id))} chars "
                 f"{best.start}–{best.end}, in a sentence sharing: {words}"
             )
-            return CheckedItem(**item, verdict="backed", backing=backing[:5], diagnosis=diagnosis)
+            return item.backed(diagnosis, backing)
         if ranked:
             _, _, article, found, k, shared = ranked[0]
             closest = self._number_backing(article, found, k, shared, context)
@@ -476,7 +532,7 @@ class Checker:
                 f"but about something else: that sentence shares {common} with this one, "
                 "nothing beyond the story's common vocabulary"
             )
-            return CheckedItem(**item, verdict="unbacked", closest=closest, diagnosis=diagnosis)
+            return item.unbacked(diagnosis, closest)
         return self._number_miss(n, item, context, decimal)
 
     def _number_backing(
@@ -491,7 +547,7 @@ class Checker:
         )
 
     def _number_miss(
-        self, n: Number, item: dict[str, object], context: dict[str, str], decimal: str
+        self, n: Number, item: _Item, context: dict[str, str], decimal: str
     ) -> CheckedItem:
         """No source states the value: explain against the sentences closest in wording."""
         scored = [
@@ -520,61 +576,53 @@ class Checker:
         )
         if not near:
             why = "no source states this value, and no source sentence shares a word with this one"
-        return CheckedItem(**item, verdict="unbacked", closest=closest, diagnosis=why)
+        return item.unbacked(why, closest)
 
     # -------------------------------------------------------------- names
 
-    def _source_names(self, ordinary: set[str], inside: set[str]) -> _NameIndex:
+    @cached_property
+    def _source_names(self) -> _NameIndex:
+        """The names the sources use (built on the first draft that needs it, then kept)."""
+        ordinary = self._lower | STOPWORDS
         return _NameIndex(
             [
-                (article, name)
+                name
                 for article in self.articles
-                for name in _names(article.text, article.sentences, ordinary, inside)
+                for name in _names(article.text, article.capitals, ordinary, self._inside)
             ]
         )
 
     def _named(self, key: tuple[str, ...]) -> bool:
         return any(a.words.find(list(key)) is not None for a in self.articles)
 
-    def _name(self, name: _Name, i: int, names: _NameIndex, ordinary: set[str]) -> CheckedItem:
+    def _name(self, name: _Name, i: int, ordinary: set[str]) -> CheckedItem:
         key = list(name.key)
-        item = {"kind": "name", "text": name.text, "start": name.start, "end": name.end}
-        backing = [
-            article.backing(*span)
-            for article in self.articles
-            if (span := article.words.find(key)) is not None
-        ]
-        if backing:
-            where = ", ".join(_label(self._source(b.source_id)) for b in backing[:3])
-            more = f" and {len(backing) - 3} more" if len(backing) > 3 else ""
-            return CheckedItem(
-                **item,
-                sentence=i,
-                verdict="backed",
-                backing=backing,
-                diagnosis=f"named in {where}{more}",
-            )
+        item = _Item("name", name.text, name.start, name.end, i)
+        found = [(a, span) for a in self.articles if (span := a.words.find(key)) is not None]
+        if found:
+            where = ", ".join(_label(a.source) for a, _ in found[:3])
+            more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+            backing = [a.backing(*span) for a, span in found[:MAX_BACKING]]
+            return item.backed(f"named in {where}{more}", backing)
+        names = self._source_names
         if names.covers(key, ordinary):
-            return CheckedItem(
-                **item,
-                sentence=i,
-                verdict="backed",
-                diagnosis="each part is a name the sources use: " + names.parts(key, ordinary),
+            return item.backed(
+                "each part is a name the sources use: " + names.parts(key, ordinary), []
             )
         similar = names.similar(key)
         hint = f"; the sources name {', '.join(f'“{s}”' for s in similar)}" if similar else ""
-        return CheckedItem(
-            **item, sentence=i, verdict="unbacked", diagnosis=f"no source names it{hint}"
-        )
+        return item.unbacked(f"no source names it{hint}", None)
 
 
 class _NameIndex:
     """The names the sources use, for names that appear in no source as written."""
 
-    def __init__(self, found: list[tuple[_Article, _Name]]) -> None:
+    def __init__(self, found: list[_Name]) -> None:
         self.written: dict[tuple[str, ...], str] = {}
-        for _, name in found:
+        self.uses: Counter[tuple[str, ...]] = Counter()
+        for name in found:
             key = name.key
+            self.uses[key] += 1
             self.written.setdefault(key, " ".join(name.text.split()))
             cut = [i for i, w in enumerate(key) if w in _CONNECTORS]
             for a, b in zip([-1, *cut], [*cut, len(key)], strict=True):
@@ -602,7 +650,9 @@ class _NameIndex:
                 if i not in best:
                     continue
                 part = tuple(key[i:j])
-                trimmed = tuple(w for w in part if w not in _CONNECTORS) if i or j < len(key) else part
+                trimmed = (
+                    tuple(w for w in part if w not in _CONNECTORS) if i or j < len(key) else part
+                )
                 if self._part(trimmed, ordinary):
                     best[j] = [*best[i], trimmed]
                     break
@@ -616,15 +666,28 @@ class _NameIndex:
         return ", ".join(f"“{self.written.get(p, ' '.join(p))}”" for p in parts if p)
 
     def similar(self, key: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
-        """Source names sharing a word with `key`, those sharing most first."""
-        counts = Counter(k for w in set(key) for k in self.by_word.get(w, []))
-        return [self.written[k] for k, _ in counts.most_common(limit)]
+        """Source names sharing a word with `key`: those sharing most, then the most used,
+        first; a name that is part of one already listed is left out."""
+        shared = Counter(k for w in set(key) for k in self.by_word.get(w, []))
+        chosen: list[tuple[str, ...]] = []
+        for k in sorted(shared, key=lambda k: (-shared[k], -self.uses[k])):
+            if len(chosen) < limit and not any(_in_order(k, c) for c in chosen):
+                chosen.append(k)
+        return [self.written[k] for k in chosen]
 
 
 def _in_order(part: tuple[str, ...], key: tuple[str, ...]) -> bool:
     """Whether `part` is `key` with some middle words left out ("Héctor Oesterheld")."""
     it = iter(key)
     return all(w in it for w in part)
+
+
+def _likeness(words: list[str], passage: str | None) -> float:
+    """How much of a missed quotation's wording a closest passage shares (0 when none)."""
+    if passage is None:
+        return 0.0
+    found = [fold(w) for w in _TOKEN.findall(passage)]
+    return SequenceMatcher(None, words, found, autojunk=False).ratio()
 
 
 def _same_words(found: str, quote: str) -> bool:

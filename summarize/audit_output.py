@@ -21,7 +21,7 @@ from summarize.models import Backing, CheckedItem, DraftCheck
 from summarize.render import _clip, _code, _text
 
 UNBACKED_MARK = " **⚠ unbacked**"
-_MARKS = " “”\"‘’«»"
+_MARKS = ' “”"‘’«»'
 _MARKDOWN = re.compile(r"[\\`*_\[\]<|~$#]")
 
 
