@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from summarize.compose import Composition, compose
 from summarize.errors import ConfigError, ModelError
-from summarize.extract import ArticleResult, extract_all
+from summarize.extract import ArticleResult
 from summarize.llm import LLM
 from summarize.models import Source, Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
+from summarize.windows import extract_windowed, window_count
 
 if TYPE_CHECKING:
     import httpx2
@@ -53,17 +54,21 @@ class Summarizer:
         if self.transport is None and self.settings.needs_key():
             raise ConfigError(NO_KEY)
         llm = LLM(self.settings, transport=self.transport)
-        done = 0
+        done, calls = 0, window_count(sources, self.settings.window_chars)
 
         def report(result: ArticleResult) -> None:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(_progress_line(done, len(sources), result))
+                progress(_progress_line(done, calls, result))
 
         try:
-            results = await extract_all(
-                llm, sources, concurrency=self.settings.concurrency, on_done=report
+            results = await extract_windowed(
+                llm,
+                sources,
+                concurrency=self.settings.concurrency,
+                window_chars=self.settings.window_chars,
+                on_done=report,
             )
             claims = [c for r in results for c in r.claims]
             errors = [r.error for r in results if r.error is not None]
