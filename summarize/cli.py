@@ -81,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="read longer articles in overlapping windows of N characters (default 60000)",
     )
+    p.add_argument(
+        "--context-tokens",
+        type=_positive,
+        metavar="N",
+        help="the model's context window in tokens (default: known per model, else 8192); "
+        "claims that do not fit one compose call are composed in groups and merged",
+    )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -143,6 +150,7 @@ def _run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         max_article_chars=args.max_article_chars,
         window_chars=args.window_chars,
+        context_tokens=args.context_tokens,
     )
     show_progress = not args.quiet and sys.stderr.isatty()
     progress = (lambda line: print(line, file=sys.stderr)) if show_progress else None

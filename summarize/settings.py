@@ -41,6 +41,7 @@ class Settings:
     record_dir: Path | None = None
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
     window_chars: int = 60_000
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -52,6 +53,8 @@ class Settings:
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         if self.timeout <= 0 or self.max_article_chars <= 0:
             raise ConfigError("timeout and max_article_chars must be positive")
+        if self.context_tokens is not None and self.context_tokens < 4096:
+            raise ConfigError(f"context_tokens must be at least 4096, got {self.context_tokens}")
         if self.window_chars < 1000:
             raise ConfigError(f"window_chars must be at least 1000, got {self.window_chars}")
 
