@@ -16,6 +16,8 @@ from summarize.errors import ConfigError
 
 MODES = ("tools", "json_schema", "json", "md_json")
 DEFAULT_MODEL = "gpt-4.1-mini"
+DEFAULT_MAX_ARTICLE_CHARS = 32_000_000
+"""Tens of megabytes: a long report, transcript or live blog is read in windows (windows.py)."""
 NO_KEY = (
     "no API key: set OPENAI_API_KEY, or point --base-url at a local OpenAI-compatible server "
     "(e.g. http://localhost:11434/v1 for Ollama), or run the offline demo: "
@@ -37,7 +39,9 @@ class Settings:
     use_cache: bool = True
     replay_dir: Path | None = None
     record_dir: Path | None = None
-    max_article_chars: int = 200_000
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+    window_chars: int = 60_000
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -49,6 +53,10 @@ class Settings:
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         if self.timeout <= 0 or self.max_article_chars <= 0:
             raise ConfigError("timeout and max_article_chars must be positive")
+        if self.context_tokens is not None and self.context_tokens < 4096:
+            raise ConfigError(f"context_tokens must be at least 4096, got {self.context_tokens}")
+        if self.window_chars < 1000:
+            raise ConfigError(f"window_chars must be at least 1000, got {self.window_chars}")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> Settings:

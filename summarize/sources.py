@@ -26,6 +26,7 @@ from summarize.errors import (
     SourceTooLong,
 )
 from summarize.models import Source
+from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 _HTML_SUFFIXES = (".html", ".htm")
@@ -40,7 +41,7 @@ Input = str | os.PathLike[str] | Source
 def load_sources(
     inputs: Input | Iterable[Input],
     *,
-    max_chars: int = 200_000,
+    max_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
     stdin: TextIO | BinaryIO | None = None,
 ) -> list[Source]:
     """Load every input, in the order given, raising an InputError on the first bad one.
@@ -78,7 +79,9 @@ def load_sources(
     return _unique_ids(sources)
 
 
-def read_source(path: str | os.PathLike[str], *, max_chars: int = 200_000) -> Source:
+def read_source(
+    path: str | os.PathLike[str], *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+) -> Source:
     """Read one article file, whatever its suffix (the user named it explicitly)."""
     label = os.fspath(path)
     file = Path(label)
