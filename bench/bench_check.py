@@ -8,7 +8,8 @@ per-text index cache). The draft is built, seeded, from their sentences: most co
 some with a number changed, some wrapped in quotation marks with a word changed, some with an
 invented name, so every path (hits, misses and their diagnoses) is paid for. Not a test: it
 prints a table. In-process phases are timed with the verifier's caches cleared before each
-repetition; the whole command is timed as separate processes, paired with `summarize check
+repetition (CPU time is shown beside wall time: on a shared machine it is the steadier
+figure); the whole command is timed as separate processes, paired with `summarize check
 --help` (interpreter start-up and imports: the floor a command cannot beat).
 """
 
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.audit import Checker, read_draft, split_sentences  # noqa: E402
+from summarize.audit import Checker, fold, read_draft, split_sentences  # noqa: E402
 from summarize.sources import load_sources  # noqa: E402
 from summarize.verify import index_for  # noqa: E402
 
@@ -61,14 +62,17 @@ def draft(texts: list[str], words: int, rnd: random.Random) -> str:
     return "\n\n".join(" ".join(out[i : i + 4]) for i in range(0, len(out), 4))
 
 
-def timed(fn, repeat: int) -> tuple[list[float], object]:
-    times, result = [], None
+def timed(fn, repeat: int) -> tuple[list[float], list[float], object]:
+    """Wall and CPU seconds of `fn` per repetition, every cache cleared first."""
+    wall, cpu, result = [], [], None
     for _ in range(repeat):
         index_for.cache_clear()
-        start = time.perf_counter()
+        fold.cache_clear()
+        start, start_cpu = time.perf_counter(), time.process_time()
         result = fn()
-        times.append(time.perf_counter() - start)
-    return times, result
+        wall.append(time.perf_counter() - start)
+        cpu.append(time.process_time() - start_cpu)
+    return wall, cpu, result
 
 
 def spread(times: list[float]) -> str:
@@ -83,6 +87,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
     texts = articles(args.articles)
     text = draft(texts, args.words, random.Random(15))
     with tempfile.TemporaryDirectory() as tmp:
@@ -93,17 +98,15 @@ def main() -> None:
         draft_path = Path(tmp, "draft.md")
         draft_path.write_text(text, "utf-8")
 
-        read, sources = timed(lambda: load_sources(folder), args.repeat)
+        read, read_cpu, sources = timed(lambda: load_sources(folder), args.repeat)
         document = read_draft(text)
-        index, _ = timed(lambda: Checker(sources), args.repeat)
-        full, report = timed(lambda: Checker(sources).check(document, markdown=True), args.repeat)
+        index, index_cpu, _ = timed(lambda: Checker(sources), args.repeat)
+        full, full_cpu, report = timed(
+            lambda: Checker(sources).check(document, markdown=True), args.repeat
+        )
         checker = Checker(sources)
         checker.check(document, markdown=True)
-        again = [0.0] * args.repeat
-        for i in range(args.repeat):
-            start = time.perf_counter()
-            checker.check(document, markdown=True)
-            again[i] = time.perf_counter() - start
+        again, again_cpu, _ = timed(lambda: checker.check(document, markdown=True), args.repeat)
 
         env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
         env["PYTHONPATH"] = str(ROOT)
@@ -130,16 +133,20 @@ def main() -> None:
     )
     print(f"machine: {cpu}, {os.cpu_count()} cores; Python {platform.python_version()}")
     print(f"draft: {words} words; {args.articles} articles, {chars:,} characters; {n}")
-    print(f"{args.repeat} repetitions, ms           min   median      max")
-    print(f"read the 50 articles (load_sources)  {spread(read)}")
-    print(f"index them (Checker)                 {spread(index)}")
-    print(f"index + check the draft              {spread(full)}")
-    print(f"check again, index kept              {spread(again)}")
+    print(f"load average before: {load}")
+    print(
+        f"{args.repeat} repetitions, ms          wall: min   median      max"
+        + " " * 5
+        + "CPU: min   median      max"
+    )
+    print(f"read the {args.articles} articles (load_sources)  {spread(read)}    {spread(read_cpu)}")
+    print(f"index them (Checker)                 {spread(index)}    {spread(index_cpu)}")
+    print(f"index + check the draft              {spread(full)}    {spread(full_cpu)}")
+    print(f"check again, index kept              {spread(again)}    {spread(again_cpu)}")
     print(f"whole command (separate process)     {spread(whole)}")
     print(f"floor: summarize check --help        {spread(help_)}")
-    print(
-        f"whole command minus floor (median)   {(statistics.median(whole) - statistics.median(help_)) * 1000:8.1f}"
-    )
+    extra = (statistics.median(whole) - statistics.median(help_)) * 1000
+    print(f"whole command minus floor (median)   {extra:8.1f}")
 
 
 if __name__ == "__main__":

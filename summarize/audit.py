@@ -34,6 +34,7 @@ from typing import Any
 
 from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
+from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 from summarize.sources import load_sources, source_from_text
 from summarize.verify import TOO_SHORT, SourceIndex, index_for, quotations
 from summarize.words import STOPWORDS, stem
@@ -161,7 +162,7 @@ class _Words:
         self.words = [w if w.isascii() else fold(w) for w in lowered]
         self.vocabulary = set(self.words)
         self.lower = {w for w, t in zip(self.words, tokens, strict=True) if not t[0].isupper()}
-        self._joined = " " + " ".join(self.words) + " "
+        self.joined = " " + " ".join(self.words) + " "
         self._offsets = list(accumulate((len(w) + 1 for w in self.words), initial=1))
 
     @cached_property
@@ -171,7 +172,7 @@ class _Words:
 
     def find(self, seq: list[str]) -> Span | None:
         """Character span of the first run of tokens equal to `seq`, or None."""
-        at = self._joined.find(" " + " ".join(seq) + " ") if seq else -1
+        at = self.joined.find(" " + " ".join(seq) + " ") if seq else -1
         if at < 0:
             return None
         i = bisect_right(self._offsets, at + 1) - 1
@@ -313,12 +314,7 @@ class _Article:
         self.index: SourceIndex = index_for(source.text)
         self.decimal = detect_decimal(source.text)
         self.sentences = split_sentences(source.text)
-        self.numbers = [
-            replace(n, start=n.start + a, end=n.end + a)
-            for a, b in self.sentences
-            if _MAY_HOLD_NUMBER.search(source.text, a, b)
-            for n in find_numbers(source.text[a:b], decimal=self.decimal)
-        ]
+        self.numbers = _numbers(source.text, self.sentences, self.decimal)
         self.starts = [a for a, _ in self.sentences]
         plain = _blank(source.text, ((n.start, n.end) for n in self.numbers))
         self.context = [_content(plain[a:b]) for a, b in self.sentences]
@@ -340,6 +336,16 @@ class _Article:
         return Backing(
             source_id=self.source.id, start=start, end=end, text=self.text[start:end], **extra
         )
+
+
+def _numbers(text: str, sentences: list[Span], decimal: str) -> list[Number]:
+    """find_numbers, sentence by sentence, skipping the sentences that cannot hold one."""
+    return [
+        replace(n, start=n.start + a, end=n.end + a)
+        for a, b in sentences
+        if _MAY_HOLD_NUMBER.search(text, a, b)
+        for n in find_numbers(text[a:b], decimal=decimal)
+    ]
 
 
 def _label(source: Source) -> str:
@@ -396,9 +402,7 @@ class Checker:
         total = sum(len(a.context) for a in self.articles)
         self.common = {w for w, n in counts.items() if n >= max(3, COMMON_SHARE * total)}
         self._lower = {w for a in self.articles for w in a.words.lower}
-        self._inside = set().union(
-            *(capitalised_inside(a.capitals) for a in self.articles)
-        )
+        self._inside = set().union(*(capitalised_inside(a.capitals) for a in self.articles))
 
     # -------------------------------------------------------------- draft
 
@@ -418,7 +422,7 @@ class Checker:
         decimal = detect_decimal(text)
         numbers = [
             n
-            for n in find_numbers(text, decimal=decimal)
+            for n in _numbers(text, sentences, decimal)
             if not any(qa <= n.start < qb for qa, qb, _ in quoted)
         ]
         plain = _blank(text, ((n.start, n.end) for n in numbers))
@@ -550,11 +554,11 @@ class Checker:
         self, n: Number, item: _Item, context: dict[str, str], decimal: str
     ) -> CheckedItem:
         """No source states the value: explain against the sentences closest in wording."""
+        near_by = {place for w in context for place in self._sentences_with.get(w, [])}
         scored = [
             (len(context.keys() & words.keys() - self.common), len(context.keys() & words), a, k)
-            for a in self.articles
-            for k, words in enumerate(a.context)
-            if context.keys() & words
+            for a, k in sorted(near_by, key=lambda p: (self.articles.index(p[0]), p[1]))
+            if (words := a.context[k])
         ]
         scored.sort(key=lambda s: (-s[0], -s[1]))
         near = [(a, k) for _, _, a, k in scored[:3]]
@@ -578,6 +582,16 @@ class Checker:
             why = "no source states this value, and no source sentence shares a word with this one"
         return item.unbacked(why, closest)
 
+    @cached_property
+    def _sentences_with(self) -> dict[str, list[tuple[_Article, int]]]:
+        """Source sentences by the content words they hold, to explain a missing number."""
+        where: dict[str, list[tuple[_Article, int]]] = defaultdict(list)
+        for article in self.articles:
+            for k, words in enumerate(article.context):
+                for w in words:
+                    where[w].append((article, k))
+        return where
+
     # -------------------------------------------------------------- names
 
     @cached_property
@@ -593,12 +607,21 @@ class Checker:
         )
 
     def _named(self, key: tuple[str, ...]) -> bool:
-        return any(a.words.find(list(key)) is not None for a in self.articles)
+        return self._everything.find(" " + " ".join(key) + " ") >= 0
+
+    @cached_property
+    def _everything(self) -> str:
+        """All sources' folded words, one line per source: a name is looked up once here,
+        then only in the sources that hold it."""
+        return "\n".join(a.words.joined for a in self.articles)
 
     def _name(self, name: _Name, i: int, ordinary: set[str]) -> CheckedItem:
         key = list(name.key)
         item = _Item("name", name.text, name.start, name.end, i)
-        found = [(a, span) for a in self.articles if (span := a.words.find(key)) is not None]
+        holders = (a for a in self.articles if all(w in a.words.vocabulary for w in key))
+        found = []
+        if self._named(name.key):
+            found = [(a, span) for a in holders if (span := a.words.find(key)) is not None]
         if found:
             where = ", ".join(_label(a.source) for a, _ in found[:3])
             more = f" and {len(found) - 3} more" if len(found) > 3 else ""
@@ -718,7 +741,9 @@ def _containing(starts: list[int], offset: int) -> int:
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
-def read_draft(draft: str | os.PathLike[str] | Source, *, max_chars: int = 200_000) -> Source:
+def read_draft(
+    draft: str | os.PathLike[str] | Source, *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+) -> Source:
     """A draft as a Source: a str is the draft's text; a path is read like an article (HTML is
     reduced to its text); a Source is taken as is."""
     if isinstance(draft, Source):

@@ -19,6 +19,7 @@ from summarize.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _positive
 from summarize.cli import EXIT_REJECTED as EXIT_UNBACKED
 from summarize.models import Backing, CheckedItem, DraftCheck
 from summarize.render import _clip, _code, _text
+from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 
 UNBACKED_MARK = " **⚠ unbacked**"
 _MARKS = ' “”"‘’«»'
@@ -38,7 +39,7 @@ def _note(report: DraftCheck, item: CheckedItem) -> str:
     """The footnote of one item: where it is backed, or why it is not."""
     what = f"{item.kind} “{_text(_clip(item.text.strip(_MARKS), 120))}”"
     if item.verdict == "unbacked":
-        text = f"**✗ unbacked {what}**: {_text(item.diagnosis)}"
+        text = f"**✗ unbacked {what}**: {_diagnosis(report, item.diagnosis)}"
         if item.closest is not None and item.kind == "quotation":
             text += f". Closest passage: “{_text(_clip(item.closest.text, 300))}”"
         elif item.closest is not None and item.closest.context:
@@ -56,11 +57,22 @@ def _note(report: DraftCheck, item: CheckedItem) -> str:
         also = f" (and {more} more source passage{'s' if more > 1 else ''})" if more else ""
         context = _text(_clip(best.context or best.text, 300))
         shared = ", ".join(best.shared_words)
+        same = best.text == item.text
         return (
-            f"✓ {what} = “{_text(best.text)}”, {_span(report, best)}, in: “{context}” "
+            f"✓ {what}{'' if same else f' = “{_text(best.text)}”'}, {_span(report, best)}, "
+            f"in: “{context}” "
             f"(shared words: {_text(shared)}){also}"
         )
-    return f"✓ {what} — {_text(item.diagnosis)}"
+    return f"✓ {what} — {_diagnosis(report, item.diagnosis)}"
+
+
+def _diagnosis(report: DraftCheck, diagnosis: str) -> str:
+    """A diagnosis escaped for Markdown, with the source files it names as code."""
+    text = _text(diagnosis)
+    for source in report.sources:
+        name = Path(source.path).name if source.path else source.id
+        text = text.replace(_text(name), _code(name))
+    return text
 
 
 def to_markdown(report: DraftCheck) -> str:
@@ -148,7 +160,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
     p.add_argument("--strict", action="store_true", help="exit 3 if anything is unbacked")
     p.add_argument(
-        "--max-article-chars", type=_positive, default=200_000, metavar="N", help="default 200000"
+        "--max-article-chars",
+        type=_positive,
+        default=DEFAULT_MAX_ARTICLE_CHARS,
+        metavar="N",
+        help=f"longest draft or article, in characters (default {DEFAULT_MAX_ARTICLE_CHARS})",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
     p.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -19,24 +19,9 @@ from summarize.sources import load_sources, source_from_text
 from summarize.testing import FakeOpenAIServer, extractive_model
 
 # A reporter's draft over the five seed articles, written by hand: correct items and one of
-# each planted mistake. Each line's comment names what the audit must say about it.
-DRAFT = """\
-# Netflix puts generative AI on screen
-
-Netflix used generative AI for a building collapse in *El Eternauta*, and the sequence was \
-finished ten times faster than with traditional methods.
-Sarandos told analysts: "We remain convinced that AI represents an incredible opportunity to \
-help creators make films and series better, not just cheaper."
-He also said it was "an incredible opportunity to help creators make films and series faster."
-
-Netflix reported $11.1 billion in revenue for the second quarter.
-Its profit for the quarter was $3.13 million.
-Netflix spent $800 million on the AI effects for El Eternauta.
-Saffron said the tools would "free artists from repetitive chores so they can focus on craft."
-VFX supervisor Marco Ruiz of Eyeline Studios led the work on Héctor Oesterheld's story.
-The series drew 10.8 million views in its first seven days, \
-[said Forbes](https://forbes.com/2025/07/18/x).
-"""
+# each planted mistake (its comments name them). The README's example runs on it too.
+PLANTED = ROOT / "tests" / "drafts" / "planted.md"
+DRAFT = PLANTED.read_text("utf-8")
 
 
 def seeds() -> list[summarize.Source]:
