@@ -29,9 +29,10 @@ from decimal import Decimal
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 from itertools import accumulate
-from pathlib import PurePath
+from pathlib import Path, PurePath
 from typing import Any
 
+from summarize.errors import InputError
 from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
@@ -744,13 +745,23 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 def read_draft(
     draft: str | os.PathLike[str] | Source, *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS
 ) -> Source:
-    """A draft as a Source: a str is the draft's text; a path is read like an article (HTML is
-    reduced to its text); a Source is taken as is."""
+    """A draft as a Source: a path is read like an article (HTML is reduced to its text); a str
+    is the draft's text, unless it is one line naming a file (read) or looking like a file name
+    that does not exist (an error, rather than checking the words "draft.md")."""
     if isinstance(draft, Source):
         return draft
-    if isinstance(draft, str):
+    if isinstance(draft, str) and ("\n" in draft or not _looks_like_a_path(draft)):
         return source_from_text(draft, "draft")
-    return load_sources([draft], max_chars=max_chars)[0]
+    if Path(draft).is_dir():
+        raise InputError(os.fspath(draft), "is a directory; the draft must be one file")
+    return load_sources([Path(draft)], max_chars=max_chars)[0]
+
+
+def _looks_like_a_path(text: str) -> bool:
+    name = text.strip()
+    return Path(name).is_file() or (
+        " " not in name and name.lower().endswith((*MARKDOWN_SUFFIXES, ".txt", ".html", ".htm"))
+    )
 
 
 def is_markdown(draft: Source) -> bool:

@@ -189,15 +189,16 @@ def main(argv: list[str]) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from summarize.audit import Checker, is_markdown
+    from summarize.audit import Checker, is_markdown, read_draft
     from summarize.errors import InputError, OutputError
     from summarize.sources import load_sources
 
     if args.draft == "-" and "-" in args.sources:
         raise InputError("-", "standard input cannot be both the draft and a source")
-    if args.draft != "-" and Path(args.draft).is_dir():
-        raise InputError(args.draft, "is a directory; the draft must be one file (or -)")
-    draft = load_sources([args.draft], max_chars=args.max_article_chars)[0]
+    if args.draft == "-":
+        draft = load_sources(["-"], max_chars=args.max_article_chars)[0]
+    else:
+        draft = read_draft(Path(args.draft), max_chars=args.max_article_chars)
     sources = load_sources(args.sources, max_chars=args.max_article_chars)
     report = Checker(sources).check(draft, markdown=is_markdown(draft))
 

@@ -250,6 +250,13 @@ def test_a_number_with_no_candidate_and_no_similar_sentence() -> None:
     assert number.verdict == "unbacked" and "no source" in number.diagnosis
 
 
+def test_a_draft_named_by_a_string_is_read_not_checked_as_words() -> None:
+    assert summarize.check(str(PLANTED), SEEDS).draft.text == DRAFT
+    with pytest.raises(summarize.InputError, match=r"nodraft\.md: no such file"):
+        summarize.check("nodraft.md", SEEDS)
+    assert summarize.check("Netflix said so.", SEEDS).draft.text == "Netflix said so."
+
+
 def test_the_index_is_built_once_for_many_drafts() -> None:
     checker = Checker(seeds())
     first = checker.check(read_draft("Netflix reported $11.08 billion in revenue."))
