@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NEWS
 
 import summarize
 from summarize.errors import (
@@ -238,8 +239,8 @@ def test_html_without_trafilatura_names_the_extra(tmp_path, monkeypatch):
     )
 
 
-def test_real_corpora_load_verbatim(corpora):
-    clusters = sorted(p for p in corpora.iterdir() if p.is_dir())
+def test_news_copy_loads_verbatim():
+    clusters = sorted(p for p in NEWS.iterdir() if p.is_dir())
     assert clusters
     for cluster in clusters:
         files = sorted(cluster.glob("*.txt"))
@@ -248,8 +249,10 @@ def test_real_corpora_load_verbatim(corpora):
         for source, file in zip(sources, files, strict=True):
             assert source.text.strip() and source.warnings == []
             assert source.text == file.read_bytes().decode("utf-8")
-    stone = load_sources(corpora / "roger-stone-indictment-2019" / "01_nyt.txt")[0].text
-    assert any(mark in stone for mark in "\r“”’")
+    stone = load_sources(NEWS / "stone-indictment" / "01_daily.txt")[0].text
+    assert all(mark in stone for mark in "“”’")
+    brief = load_sources(NEWS / "band-aid-20" / "02_brief.txt")[0].text
+    assert "\r\n" in brief
 
 
 def test_source_from_text_is_unchanged():
