@@ -1,4 +1,4 @@
-"""Every test runs with its own cache directory and no API key from the environment."""
+"""Every test runs with its own cache directory and no key or model from the environment."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ NEWS = ROOT / "tests" / "data" / "news"
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
     monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
-    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
-    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZE_MODEL", "SUMMARIZE_MODE"):
+        monkeypatch.delenv(name, raising=False)
 
 
 def news_text(cluster: str, name: str) -> str:
