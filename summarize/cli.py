@@ -14,7 +14,14 @@ import warnings
 from pathlib import Path
 from typing import NoReturn
 
-from summarize.settings import DEFAULT_MODE, DEFAULT_MODEL, ENV_MODE, ENV_MODEL, MODES
+from summarize.settings import (
+    DEFAULT_MAX_ARTICLE_CHARS,
+    DEFAULT_MODE,
+    DEFAULT_MODEL,
+    ENV_MODE,
+    ENV_MODEL,
+    MODES,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL = 0, 1, 2, 3, 4
 
@@ -165,9 +172,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-article-chars",
         type=_positive,
-        default=200_000,
+        default=DEFAULT_MAX_ARTICLE_CHARS,
         metavar="N",
-        help="longest article accepted, in characters (default 200000)",
+        help="longest article accepted, in characters (default 32000000); "
+        "long ones are read in windows",
+    )
+    p.add_argument(
+        "--window-chars",
+        type=_positive,
+        default=60_000,
+        metavar="N",
+        help="read longer articles in overlapping windows of N characters (default 60000)",
+    )
+    p.add_argument(
+        "--context-tokens",
+        type=_positive,
+        metavar="N",
+        help="the model's context window in tokens (default: known per model, else 8192); "
+        "claims that do not fit one compose call are composed in groups and merged",
     )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
@@ -235,6 +257,8 @@ def _run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         concurrency=args.concurrency,
         max_article_chars=args.max_article_chars,
+        window_chars=args.window_chars,
+        context_tokens=args.context_tokens,
     )
     inputs = [p if p == "-" or _is_url(p) else Path(p) for p in args.paths]
     sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)

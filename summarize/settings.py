@@ -23,6 +23,8 @@ MODES = ("tools", "json_schema", "json_object_schema", "json", "md_json")
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_MODE = "tools"
 ENV_MODEL, ENV_MODE = "SUMMARIZE_MODEL", "SUMMARIZE_MODE"
+DEFAULT_MAX_ARTICLE_CHARS = 32_000_000
+"""Tens of megabytes: a long report, transcript or live blog is read in windows (windows.py)."""
 NO_KEY = (
     "no API key: set OPENAI_API_KEY, or set base_url (or OPENAI_BASE_URL) to a local "
     "OpenAI-compatible server such as http://localhost:11434/v1 (Ollama), or answer from "
@@ -49,7 +51,9 @@ class Settings:
     use_cache: bool = True
     replay_dir: Path | None = None
     record_dir: Path | None = None
-    max_article_chars: int = 200_000
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+    window_chars: int = 60_000
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -67,6 +71,10 @@ class Settings:
             raise ConfigError(f"timeout must be more than 0 seconds, got {self.timeout:g}")
         if self.max_article_chars < 1:
             raise ConfigError(f"max_article_chars must be at least 1, got {self.max_article_chars}")
+        if self.context_tokens is not None and self.context_tokens < 4096:
+            raise ConfigError(f"context_tokens must be at least 4096, got {self.context_tokens}")
+        if self.window_chars < 1000:
+            raise ConfigError(f"window_chars must be at least 1000, got {self.window_chars}")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> Settings:

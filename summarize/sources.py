@@ -32,6 +32,7 @@ from summarize.errors import (
     SourceTooLong,
 )
 from summarize.models import Source
+from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
 _HTML_SUFFIXES = (".html", ".htm")
@@ -47,7 +48,7 @@ Input = str | os.PathLike[str] | Source
 def load_sources(
     inputs: Input | Iterable[Input],
     *,
-    max_chars: int = 200_000,
+    max_chars: int = DEFAULT_MAX_ARTICLE_CHARS,
     stdin: TextIO | BinaryIO | None = None,
     stdin_id: str = "stdin",
 ) -> list[Source]:
@@ -87,7 +88,9 @@ def load_sources(
     return _unique_ids(_named(_deduplicated(sources)))
 
 
-def read_source(path: str | os.PathLike[str], *, max_chars: int = 200_000) -> Source:
+def read_source(
+    path: str | os.PathLike[str], *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+) -> Source:
     """Read one article file, whatever its suffix (the user named it explicitly)."""
     label = os.fspath(path)
     file = Path(label)
