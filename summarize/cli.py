@@ -304,13 +304,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def _hint(args: argparse.Namespace, error: object) -> str:
     """What the CLI user can do about an error the API reports in its own terms."""
-    piped_replay = args.replay and "-" in args.paths and args.stdin_id == "stdin"
-    if piped_replay and "no recording" in str(error):
+    if "no recording" not in str(error):
+        return ""
+    if args.replay and "-" in args.paths and args.stdin_id == "stdin":
         return (
             " (a recording matches an article by its id, and standard input's is 'stdin': "
             "give the recorded id with --stdin-id ID)"
         )
-    return ""
+    return " (on the command line: --record DIR)"
 
 
 def _say(line: str) -> None:
