@@ -32,6 +32,7 @@ examples:
   summarize news/ --format json > run.json   the whole provenance graph
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
+  summarize https://example.com/story.html a.txt   fetch a page (needs the html extra)
 
 environment: OPENAI_API_KEY, OPENAI_BASE_URL, SUMMARIZE_MODEL, SUMMARIZE_MODE,
   SUMMARIZE_CACHE_DIR; a flag wins over the environment, which wins over the default.
@@ -238,6 +239,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
     from summarize.errors import ConfigError, OutputError
+    from summarize.fetch import is_url
     from summarize.sources import load_sources
 
     output = Path(args.output) if args.output else None
@@ -260,7 +262,7 @@ def _run(args: argparse.Namespace) -> int:
         window_chars=args.window_chars,
         context_tokens=args.context_tokens,
     )
-    inputs = [p if p == "-" or _is_url(p) else Path(p) for p in args.paths]
+    inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
     sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
     if summarizer.settings.needs_key():
         raise ConfigError(NO_KEY)
@@ -316,10 +318,6 @@ def _hint(args: argparse.Namespace, error: object) -> str:
 
 def _say(line: str) -> None:
     print(f"summarize: {line}", file=sys.stderr)
-
-
-def _is_url(text: str) -> bool:
-    return text[:8].lower().startswith(("http://", "https://"))
 
 
 def _format_for(output: Path | None, choices: tuple[str, ...]) -> str:
