@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from summarize.settings import DEFAULT_MODEL, MODES
 
+FORMATS = ("markdown", "json", "html")
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL = 0, 1, 2, 3, 4
 
 EXAMPLES = """\
@@ -23,6 +24,7 @@ examples:
   summarize seeds --replay fixtures          offline demo from recorded model answers
   summarize a.txt b.txt -o summary.md        with OPENAI_API_KEY set
   summarize news/ --format json > run.json   the whole provenance graph
+  summarize news/ -o report.html             a page to audit every footnote in a browser
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
 
@@ -56,7 +58,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="article files, directories, or -")
     p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="default: html if -o ends in .html or .htm, else markdown",
+    )
+    p.add_argument(
+        "--include-text",
+        action="store_true",
+        help="with --format json: add each article's text (sources[].text) as the spans index it",
+    )
     p.add_argument("-m", "--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")
     p.add_argument("--base-url", help="any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp)")
     p.add_argument("--mode", choices=MODES, default="tools", help="how instructor asks for JSON")
@@ -93,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
 
         module, _, function = SUBCOMMANDS[argv[0]].partition(":")
         return int(getattr(import_module(module), function)(argv[1:]))
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.include_text and output_format(args) != "json":
+        parser.error("--include-text needs --format json (the HTML report always has the texts)")
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -140,7 +154,13 @@ def _run(args: argparse.Namespace) -> int:
     inputs = ["-" if p == "-" else Path(p) for p in args.paths]
     summary = summarizer.run(inputs, progress=progress)
 
-    text = summary.to_json() if args.format == "json" else summary.to_markdown()
+    fmt = output_format(args)
+    if fmt == "json":
+        text = summary.to_json(include_text=args.include_text)
+    elif fmt == "html":
+        text = summary.to_html()
+    else:
+        text = summary.to_markdown()
     if args.output:
         try:
             Path(args.output).write_text(text if text.endswith("\n") else text + "\n", "utf-8")
@@ -161,6 +181,14 @@ def _run(args: argparse.Namespace) -> int:
         print(f"summarize: --strict: {len(summary.rejections)} item(s) rejected", file=sys.stderr)
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def output_format(args: argparse.Namespace) -> str:
+    """--format if given, else chosen by the output file's extension."""
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    return "html" if suffix in (".html", ".htm") else "markdown"
 
 
 def _check_writable(path: Path) -> None:

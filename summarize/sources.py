@@ -141,13 +141,21 @@ def _from_bytes(
     if encoding in ("windows-1252", "latin-1"):
         warnings.append(f"decoded as {encoding}; check the special characters")
     _check(text, label, None if html else max_chars, empty)
+    title = None
     if html:
+        title = _html_title(text)
         text = _extract_html(text, label)
         warnings.append("text extracted from HTML; spans refer to the extracted text")
         _check(text, label, max_chars, "no article text found in the HTML")
     digest = hashlib.sha256(raw).hexdigest()
     return Source(
-        id=source_id, path=path, sha256=digest, text=text, encoding=encoding, warnings=warnings
+        id=source_id,
+        path=path,
+        sha256=digest,
+        text=text,
+        encoding=encoding,
+        warnings=warnings,
+        title=title,
     )
 
 
@@ -195,6 +203,17 @@ def _extract_html(html: str, label: str) -> str:
         html, include_comments=False, include_tables=False, favor_precision=True
     )
     return text or ""
+
+
+def _html_title(html: str) -> str | None:
+    """The page's headline from its metadata (og:title, <title>...), when _extract_html can run."""
+    try:
+        import trafilatura
+    except ImportError:
+        return None  # _extract_html reports the missing extra
+    metadata = trafilatura.extract_metadata(html)
+    title = " ".join((metadata.title or "").split()) if metadata is not None else ""
+    return title or None
 
 
 def _stat(path: Path, label: str) -> os.stat_result:
