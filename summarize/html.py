@@ -42,7 +42,7 @@ _SCRIPT_SAFE = str.maketrans(
 
 
 @dataclass
-class Link:
+class _Link:
     """One citation link: a span of one source, numbered like a footnote."""
 
     dom_id: str
@@ -76,19 +76,19 @@ class _Links:
     numbers: dict[tuple[str, int, int], int] = field(default_factory=dict)
     count: int = 0
 
-    def cite(self, citation: Citation) -> Link:
+    def cite(self, citation: Citation) -> _Link:
         key = (citation.claim_id, citation.start, citation.end)
         number = self.numbers.setdefault(key, len(self.numbers) + 1)
         return self._link(citation, number)
 
-    def evidence(self, citation: Citation) -> Link:
+    def evidence(self, citation: Citation) -> _Link:
         """A span listed in its source's panel: numbered only if the summary cites it."""
         key = (citation.claim_id, citation.start, citation.end)
         return self._link(citation, self.numbers.get(key))
 
-    def _link(self, c: Citation, number: int | None) -> Link:
+    def _link(self, c: Citation, number: int | None) -> _Link:
         self.count += 1
-        return Link(
+        return _Link(
             dom_id=f"cite-{self.count}",
             number=number,
             source_id=c.source_id,
@@ -100,12 +100,12 @@ class _Links:
             anchor=self.anchors.get(c.source_id, ""),
         )
 
-    def many(self, citations: list[Citation]) -> list[Link]:
-        seen: dict[tuple[str, int, int], Link] = {}
-        for citation in citations:
-            link = self.cite(citation)
-            seen.setdefault((citation.claim_id, citation.start, citation.end), link)
-        return list(seen.values())
+    def many(self, citations: list[Citation]) -> list[_Link]:
+        """One link per distinct span, in order: a span cited twice by one sentence shows once."""
+        unique: dict[tuple[str, int, int], Citation] = {}
+        for c in citations:
+            unique.setdefault((c.claim_id, c.start, c.end), c)
+        return [self.cite(c) for c in unique.values()]
 
 
 def source_name(source: Source) -> str:
@@ -126,13 +126,17 @@ def to_html(summary: Summary) -> str:
         ]
     )
     data = {"sources": [{"id": s.id, "text": s.text} for s in summary.sources]}
-    return _environment().get_template("report.html.j2").render(
-        **_view(summary),
-        version=__version__,
-        policy=policy,
-        css=Markup(css),
-        js=Markup(js),
-        data=Markup(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)),
+    return (
+        _environment()
+        .get_template("report.html.j2")
+        .render(
+            **_view(summary),
+            version=__version__,
+            policy=policy,
+            css=Markup(css),
+            js=Markup(js),
+            data=Markup(json.dumps(data, ensure_ascii=False).translate(_SCRIPT_SAFE)),
+        )
     )
 
 
@@ -174,9 +178,7 @@ def _view(summary: Summary) -> dict[str, Any]:
             )
             for e in claim.evidence
         ]
-        claims_by_source.setdefault(claim.source_id, []).append(
-            {"claim": claim, "links": evidence}
-        )
+        claims_by_source.setdefault(claim.source_id, []).append({"claim": claim, "links": evidence})
     sources = [
         {
             "source": s,

@@ -226,6 +226,8 @@ def test_html_keeps_the_article_and_drops_the_boilerplate(tmp_path):
     assert "Subscribe today" not in source.text and "All rights reserved" not in source.text
     assert source.sha256 == hashlib.sha256(page.read_bytes()).hexdigest()
     assert source.warnings == ["text extracted from HTML; spans refer to the extracted text"]
+    assert source.title == "Council approves new bridge over the river"  # the HTML report's
+    assert load_sources(SEEDS)[0].title is None  # plain text: no title is guessed
     hollow = write(tmp_path / "hollow.html", b"<html><body><script>x()</script></body></html>")
     assert fails(EmptySource, hollow) == f"{hollow}: no article text found in the HTML"
 
