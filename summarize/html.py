@@ -109,8 +109,9 @@ class _Links:
 
 
 def source_name(source: Source) -> str:
-    """What the report calls a source: its file name, or its id when it has no path."""
-    return (source.path and PurePath(source.path).name) or source.id
+    """What the report calls a source: its display name (a headline where known), else its
+    file name, URL or id."""
+    return source.name or (source.path and PurePath(source.path).name) or source.url or source.id
 
 
 def to_html(summary: Summary) -> str:
@@ -184,7 +185,6 @@ def _view(summary: Summary) -> dict[str, Any]:
             "source": s,
             "name": names[s.id],
             "anchor": anchors[s.id],
-            "title": s.title,
             "chars": len(s.text),
             "claims": claims_by_source.get(s.id, []),
         }

@@ -236,11 +236,14 @@ class Source(BaseModel):
 
     id: str
     path: str | None = None
+    url: str | None = Field(default=None, description="Where the article was fetched from.")
+    name: str | None = Field(
+        default=None, description="What readers recognise: a headline, a site, a file name."
+    )
     sha256: str
     text: str = Field(repr=False)
     encoding: str = "utf-8"
     warnings: list[str] = Field(default_factory=list)
-    title: str | None = Field(default=None, description="The headline, where known (HTML).")
 
 
 class Evidence(BaseModel):

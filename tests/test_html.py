@@ -227,12 +227,16 @@ def test_every_rejection_is_listed_and_an_empty_summary_says_so() -> None:
     assert all(f"<q>s{i}</q>" in html for i in range(12))  # the audit view lists them all
 
 
-def test_source_title_is_shown_where_known() -> None:
+def test_sources_go_by_their_display_name() -> None:
     summary = _summary()
-    summary.sources[0] = summary.sources[0].model_copy(update={"title": "Tunnel & harbour"})
+    summary.sources[0] = summary.sources[0].model_copy(update={"name": "Tunnel & harbour"})
+    summary.sources[2] = summary.sources[2].model_copy(update={"url": "https://radio.example/t"})
     html = to_html(summary)
-    assert "<dt>Title</dt><dd>Tunnel &amp; harbour</dd>" in html
-    assert html.count("<dt>Title</dt>") == 1
+    assert "<h3>Tunnel &amp; harbour</h3>" in html and "<h3>02_coastal-wire.txt</h3>" in html
+    assert "<dt>URL</dt><dd><code>https://radio.example/t</code></dd>" in html
+    assert "<h3>https://radio.example/t</h3>" in html  # no name, no path: the URL
+    titles = [a["title"] for a in parse(html).links()]
+    assert titles[0].startswith("Tunnel & harbour, chars 65–126")
 
 
 def test_model_method_delegates_and_output_is_deterministic() -> None:
