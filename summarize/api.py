@@ -134,8 +134,8 @@ def _as_dict(settings: Settings) -> dict[str, Any]:
 
 def _progress_line(done: int, total: int, result: ArticleResult) -> str:
     head = f"[{done}/{total}] {result.source.id}: "
-    if result.error is not None:
-        return head + "failed: " + result.error.error
+    if result.error is not None:  # its message starts with the id already
+        return head + "failed: " + result.error.error.removeprefix(f"{result.source.id}: ")
     return head + f"{len(result.claims)} claims verified, {len(result.rejections)} rejected"
 
 

@@ -236,6 +236,10 @@ class Source(BaseModel):
 
     id: str
     path: str | None = None
+    url: str | None = Field(default=None, description="Where the article was fetched from.")
+    name: str | None = Field(
+        default=None, description="What readers recognise: a headline, a site, a file name."
+    )
     sha256: str
     text: str = Field(repr=False)
     encoding: str = "utf-8"
@@ -341,10 +345,16 @@ class Summary(BaseModel):
 
         return to_markdown(self)
 
-    def to_json(self) -> str:
+    def to_json(self, *, include_text: bool = False) -> str:
         from summarize.render import to_json
 
-        return to_json(self)
+        return to_json(self, include_text=include_text)
+
+    def to_html(self) -> str:
+        """A self-contained page: click a footnote to see its passage marked in the article."""
+        from summarize.html import to_html
+
+        return to_html(self)
 
 
 # --------------------------------------------------------------------------- draft audit (#15)
