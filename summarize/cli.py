@@ -157,8 +157,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"summarize: {summary.usage.line()}", file=sys.stderr)
     if summary.errors:
         return EXIT_MODEL
-    if args.strict and summary.rejections:
-        print(f"summarize: --strict: {len(summary.rejections)} item(s) rejected", file=sys.stderr)
+    if args.strict and summary.left_out:
+        print(f"summarize: --strict: {len(summary.left_out)} item(s) rejected", file=sys.stderr)
         return EXIT_REJECTED
     return EXIT_OK
 

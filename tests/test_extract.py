@@ -60,7 +60,8 @@ def test_rounded_number_is_repaired_with_the_diagnosis(seed):
     llm = QueuedLLM({"claims": [rounded]}, {"repairs": [{"number": 1, "claim": fixed}]})
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == [fixed["statement"]]
-    assert result.claims[0].repaired and not result.rejections
+    assert result.claims[0].repaired
+    assert [(r.outcome, r.item) for r in result.rejections] == [("repaired", rounded["statement"])]
     repair_request = llm.calls[1]["messages"][-1]["content"]
     assert "11.1" in repair_request and "11.08" in repair_request
     assert llm.usage.repairs == 1
