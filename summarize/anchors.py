@@ -144,7 +144,7 @@ def _adjacent(text: str, end: int, start: int) -> bool:
     """Two words are one name's words only with a single space or hyphen between them, or the
     full stop of an initial ("Héctor G. Oesterheld")."""
     gap = text[end:start]
-    return gap in (" ", "\u00a0", "-") or (
+    return gap in (" ", "\u00a0", "-", " & ") or (
         gap == ". "
         and end >= 1
         and text[end - 1].isupper()
@@ -178,7 +178,7 @@ _SPEECH_VERBS = (
 _VERB = re.compile(rf"\b(?:{'|'.join(_SPEECH_VERBS)})\b")
 _ACCORDING = re.compile(r"\b[Aa]ccording to\s+")
 _ADVERB_GAP = re.compile(
-    r"^\s*(?:(?:also|later|previously|recently|reportedly|then|has|have|had)\s+)*$"
+    r"^(?:\s+(?:also|later|previously|recently|reportedly|then|has|have|had))*\s*$"
 )
 
 
@@ -243,14 +243,17 @@ _AUXILIARIES = frozenset(
     any such more much""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+")
-_SUFFIX = re.compile(r"(?:ments?|ions?|ings?|ed|es|s|ly|ers?)$")
+_SUFFIXES = ("ments", "ment", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "ly", "s")
 
 
 def root(word: str) -> str:
     """A crude stem for matching a negated word: "replacement", "replaced", "replace" alike."""
     word = fold(word)
-    bare = _SUFFIX.sub("", word)
-    return (bare if len(bare) >= 3 else word)[:5]
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)]
+            break
+    return word[:5]
 
 
 def _related(a: str, b: str) -> bool:

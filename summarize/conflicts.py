@@ -49,13 +49,21 @@ _NUMBER_WORDS = frozenset(
 _WORD = re.compile(r"[^\W\d_]+")
 _CLAUSE = re.compile(r",(?!\d)|[;:—–]|\.\s|\b(?:and|while|but|whereas|y|pero|mientras)\b")
 _PAREN = re.compile(r"\([^()]*\)")
-_COUNTED = frozenset(
-    stem(w)
-    for w in """people persons killed dead deaths died injured wounded hurt victims casualties
-    passengers seats votes voters members soldiers civilians children students workers
-    employees jobs homes houses buildings cases patients arrests arrested missing evacuated
-    muertos heridos votos escaños personas fallecidos""".split()
-)
+# What a bare count under 1,000 may count, by the words around it; words of one class name one
+# quantity however the outlet puts it ("killed 127 people", "the death toll rose to 129").
+_COUNT_CLASSES = {
+    "deaths": "killed dead deaths death died toll fatalities lives muertos fallecidos",
+    "injured": "injured wounded hurt injuries heridos",
+    "people": "people persons residents passengers victims civilians soldiers children",
+    "seats": "seats escaños",
+    "votes": "votes voters votos",
+    "jobs": "jobs employees workers staff",
+    "homes": "homes houses buildings",
+    "cases": "cases patients infections",
+    "arrests": "arrests arrested detained",
+    "missing": "missing evacuated displaced",
+}
+_COUNTED = {stem(w): cls for cls, words in _COUNT_CLASSES.items() for w in words.split()}
 _MONTH = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?\s*$")
 _BOUND = re.compile(
     r"(?i)\b(?P<bound>at least|more than|over|above|upwards of|in excess of|just over|"
@@ -231,9 +239,11 @@ def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Co
                 words = _context(ev.quote, number)
                 unit = number.unit
                 if unit is None and abs(number.value) < _MIN_BARE:
-                    if not _COUNTED & words.keys():
+                    counted = {_COUNTED[w] for w in words if w in _COUNTED}
+                    if not counted:
                         continue
                     unit = "count"
+                    words.update({f"#{cls}": cls for cls in counted})
                 # the claim's statement names the subject when the evidence clause does not
                 # ("a whopping $2 billion"): its clause around the same figure joins the context
                 for twin in stated:
