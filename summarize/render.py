@@ -66,7 +66,7 @@ def _quoted(value: str, limit: int) -> str:
 def _passage(quote: str) -> str:
     """A verified passage in quotation marks; one that is itself quoted speech keeps its own
     marks rather than getting a second pair."""
-    if len(quote) > 1 and quote[0] in "“\"«" and quote[-1] in "”\"»":
+    if len(quote) > 1 and quote[0] in '“"«' and quote[-1] in '”"»':
         return _text(quote)
     return f"“{_text(quote)}”"
 

@@ -266,7 +266,7 @@ def test_a_compromised_composer_gets_nothing_invented_through(world):
     output += " ".join(p.value for c in result.conflicts for p in c.positions)
     for planted in [*ATTACKS.values(), "Disney", "$12 billion", "$40 million", "$1 ", "Scan "]:
         assert planted not in output + " ", planted
-    for text, (ids, support) in TRUE.items():
+    for text, (_ids, support) in TRUE.items():
         assert kept[text].support == support, text
     assert {c.claim_id for c in kept[next(iter(TRUE))].citations} == {"c1", "c2"}
     assert [(c.topic, c.kind) for c in result.conflicts] == []  # each proposal had a flaw
