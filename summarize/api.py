@@ -49,10 +49,15 @@ class Summarizer:
     async def arun(
         self, inputs: Inputs, *, progress: Callable[[str], None] | None = None
     ) -> Summary:
-        sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
-        if self.transport is None and self.settings.needs_key():
-            raise ConfigError(NO_KEY)
         llm = LLM(self.settings, transport=self.transport)
+        llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
+        try:
+            sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
+            if self.transport is None and self.settings.needs_key():
+                raise ConfigError(NO_KEY)
+        except BaseException:
+            await llm.aclose()
+            raise
         done = 0
 
         def report(result: ArticleResult) -> None:
@@ -62,9 +67,7 @@ class Summarizer:
                 progress(_progress_line(done, len(sources), result))
 
         try:
-            results = await extract_all(
-                llm, sources, concurrency=self.settings.concurrency, on_done=report
-            )
+            results = await extract_all(llm, sources, on_done=report)
             claims = [c for r in results for c in r.claims]
             errors = [r.error for r in results if r.error is not None]
             if not claims and errors:

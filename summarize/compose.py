@@ -115,7 +115,9 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     prompt = load_prompt("compose")
     used = [s for s in sources if any(c.source_id == s.id for c in claims)]
     messages = prompt.render(source_count=str(len(used)), claims=claims_listing(claims, used))
-    draft = await llm.create(ComposedSummary, messages, prompt_key=prompt.key, label="compose")
+    draft = await llm.create(
+        ComposedSummary, messages, prompt_key=prompt.key, label="compose", urgent=True
+    )
 
     checker = SentenceChecker(claims, sources)
     title, title_problem = _checked_title(draft.title, claims, sources)
@@ -175,6 +177,7 @@ async def _repair(
             messages + repair_prompt.render(failures=listing),
             prompt_key=f"{prompt_key}+{repair_prompt.key}",
             label="compose",
+            urgent=True,
         )
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:

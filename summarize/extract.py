@@ -126,6 +126,7 @@ async def _repair(
             messages + repair_prompt.render(failures=_describe_failures(failures)),
             prompt_key=f"{prompt_key}+{repair_prompt.key}",
             label=source.id,
+            urgent=True,
         )
         repairs = {r.number: r for r in answer.repairs}
         repair_error = None
@@ -176,15 +177,16 @@ async def extract_all(
     llm: LLM,
     sources: list[Source],
     *,
-    concurrency: int,
     on_done: Callable[[ArticleResult], None] | None = None,
 ) -> list[ArticleResult]:
-    """Extract every article concurrently, at most `concurrency` at a time, in source order."""
-    gate = asyncio.Semaphore(concurrency)
+    """Extract every article concurrently, results in source order.
+
+    Every article starts at once; the LLM's limiter decides how many requests are in flight,
+    and a repair waits ahead of fresh extractions, so repairs form their own wave right behind
+    the extraction wave instead of each holding an article's slot."""
 
     async def one(source: Source) -> ArticleResult:
-        async with gate:
-            result = await extract_article(llm, source)
+        result = await extract_article(llm, source)
         if on_done is not None:
             on_done(result)
         return result

@@ -20,7 +20,9 @@ answer that trips the client's timeout (`Reply(delay=5.0)`) or a dropped connect
 (`Reply(drop=True)`).
 
 The body builders (`completion_for`, `refusal_for`, `error_body`) produce exact Chat
-Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts.
+Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts;
+`capacity_limited` wraps a responder into a server that holds at most N requests at once and
+answers the rest 429 with Retry-After, as rate-limited endpoints do.
 Token counts default to a rough estimate of one token per four characters (of the request's
 messages for the prompt, of the answer text for the completion); pass `prompt_tokens` /
 `completion_tokens` for exact figures.
@@ -41,6 +43,7 @@ from typing import Any, Literal
 __all__ = [
     "FakeOpenAIServer",
     "Reply",
+    "capacity_limited",
     "completion_for",
     "error_body",
     "extractive_model",
@@ -227,6 +230,36 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
         }
         return completion_for(request, summary)
     return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+
+
+def capacity_limited(
+    responder: Responder, capacity: int, *, latency: float = 0.0, retry_after: str = "1"
+) -> Responder:
+    """`responder` behind a server that works on at most `capacity` requests at once: each
+    admitted request takes `latency` seconds; one arriving beyond capacity is answered at once
+    with 429 and `Retry-After: retry_after`. Use with FakeOpenAIServer(latency=0)."""
+    lock = threading.Lock()
+    active = [0]
+
+    def limited(request: dict[str, Any]) -> Reply | dict[str, Any]:
+        with lock:
+            if active[0] >= capacity:
+                return Reply(
+                    status=429,
+                    headers={"Retry-After": retry_after},
+                    body=error_body(
+                        f"at most {capacity} requests at a time", type="rate_limit_error"
+                    ),
+                )
+            active[0] += 1
+        try:
+            time.sleep(latency)
+            return responder(request)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    return limited
 
 
 class _LoopbackServer(ThreadingHTTPServer):
