@@ -1,11 +1,12 @@
 """Adaptive concurrency: how many model requests may be in flight at once.
 
 AIMD, as TCP does it. Start wide (`START` requests, or the cap if lower); on an overload signal
-(429, 503, a timeout) halve the load that request was sent at, at most once per wave: a burst of
-rejections from requests sent before the last cut is one signal, not fifty. Each success grows
-the limit by 1/limit, about one more slot per round trip of successes, up to the cap. A
-Retry-After holds every new request until it has passed, since a server that says "not before
-T" means it for all of them.
+(429, 503, a timeout) cut the load that request was sent at to `BACKOFF` of it (CUBIC's 0.7:
+gentler than halving, so a server at its capacity stays nearly full), at most once per wave: a
+burst of rejections from requests sent before the last cut is one signal, not fifty. Each
+success grows the limit by 1/limit, about one more slot per round trip of successes, up to the
+cap. A Retry-After holds every new request until it has passed, since a server that says "not
+before T" means it for all of them.
 
 Waiting requests are served by priority, then by arrival: a repair or the compose call (urgent)
 goes before fresh extractions, so the critical path stays extraction → repair → compose →
@@ -28,6 +29,8 @@ START = 128
 """Requests in flight before any signal: wide enough for a hundred articles in one round."""
 CEILING = 512
 """The highest the limit grows without an explicit cap (well under a process's open files)."""
+BACKOFF = 0.7
+"""On overload the limit becomes this fraction of the load the rejected request was sent at."""
 URGENT, NORMAL = 0, 1
 
 
@@ -89,10 +92,11 @@ class Limiter:
         self._wake()
 
     def overloaded(self, ticket: Ticket, retry_after: float | None = None) -> None:
-        """429, 503 or a timeout: halve the load it was sent at (once per wave); pause if told."""
+        """429, 503 or a timeout: cut to a fraction of the load it was sent at (once per wave);
+        pause every new request if the server said when to come back."""
         self.in_flight -= 1
         if ticket.epoch == self._epoch:
-            self.limit = max(1.0, min(self.limit, ticket.load) / 2)
+            self.limit = max(1.0, min(self.limit, ticket.load) * BACKOFF)
             self._epoch += 1
         if retry_after:
             self.paused_until = max(self.paused_until, self._clock() + retry_after)

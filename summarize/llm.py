@@ -84,7 +84,8 @@ class LLM:
         self._transport = transport
         self._backoff = BACKOFF_BASE
         self.limiter = Limiter(settings.concurrency)
-        self._client: Future[Any] | None = None
+        self._client: Any = None
+        self._building: Future[Any] | None = None
         self._cache = None
         if settings.use_cache:
             from summarize.cache import ResultCache, default_cache_dir
@@ -133,10 +134,10 @@ class LLM:
         Imports hold the GIL, so this overlaps them with reading files and waiting on the
         network rather than with other Python work; it still takes them off the critical path
         when the caller has anything else to do first. Idempotent."""
-        if self._client is not None:
+        if self._client is not None or self._building is not None:
             return
         future: Future[Any] = Future()
-        self._client = future
+        self._building = future
 
         def build() -> None:
             try:
@@ -147,16 +148,20 @@ class LLM:
         threading.Thread(target=build, name="summarize-client", daemon=True).start()
 
     async def _client_ready(self) -> Any:
-        self.warm_up()
-        assert self._client is not None
-        return await asyncio.wrap_future(self._client)
+        if self._client is None:
+            self.warm_up()
+            assert self._building is not None
+            self._client = await asyncio.wrap_future(self._building)
+        return self._client
 
     async def aclose(self) -> None:
         """Close the HTTP client and the cache; the object is not usable afterwards."""
+        building, self._building = self._building, None
+        if self._client is None and building and building.done() and not building.exception():
+            self._client = building.result()
         if self._client is not None:
-            future, self._client = self._client, None
-            if future.done() and future.exception() is None:
-                await future.result().client.close()
+            await self._client.client.close()
+            self._client = None
         if self._cache is not None:
             self._cache.close()
             self._cache = None

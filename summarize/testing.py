@@ -182,7 +182,7 @@ def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
-_CLAIM_LINE = re.compile(r"^(c\d+) \| [^|]+ \| (.+?) \| ", re.MULTILINE)
+_CLAIM_LINE = re.compile(r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _QUOTE_MARKS = '"“”‘’«»'
 
@@ -199,8 +199,8 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
     Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
     marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
     one paragraph with one sentence per listed claim, citing it. Repairs: none. Any other
-    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN | kind |
-    statement | evidence` lines), so it fits summarize's prompts only.
+    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN (kind):
+    statement` lines), so it fits summarize's prompts only.
     """
     name = _schema_name(request)
     text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from summarize.limiter import NORMAL, START, URGENT, Limiter
+from summarize.limiter import BACKOFF, NORMAL, START, URGENT, Limiter
 
 
 class Clock:
@@ -42,22 +42,22 @@ def test_success_adds_about_one_slot_per_round_of_successes() -> None:
     assert limiter.allowed == 4
 
 
-def test_overload_halves_the_load_it_was_sent_at_once_per_wave() -> None:
+def test_overload_cuts_the_load_it_was_sent_at_once_per_wave() -> None:
+    assert 0.5 <= BACKOFF < 1
     limiter = Limiter()
     wave = admit(limiter, 40)
     limiter.overloaded(wave[-1])  # sent with 40 in flight
-    assert limiter.limit == 20
+    assert limiter.limit == 40 * BACKOFF
     for ticket in wave[:-1]:  # the rest of the same wave: one signal, not 39
         limiter.overloaded(ticket)
-    assert limiter.limit == 20 and limiter.in_flight == 0
+    assert limiter.limit == 40 * BACKOFF and limiter.in_flight == 0
     later = admit(limiter, 6)
     limiter.overloaded(later[-1])
-    assert limiter.limit == 3  # the new wave's load (6), halved
+    assert limiter.limit == 6 * BACKOFF  # the new wave's load, not the old limit
     for ticket in later[:-1]:
         limiter.succeeded(ticket)
-    lone = limiter.try_admit()
-    limiter.overloaded(lone)
-    limiter.overloaded(limiter.try_admit())
+    for _ in range(5):
+        limiter.overloaded(limiter.try_admit())
     assert limiter.limit == 1.0 and limiter.allowed == 1  # never below one
 
 
