@@ -199,6 +199,10 @@ class Source(BaseModel):
 
     id: str
     path: str | None = None
+    url: str | None = Field(default=None, description="Where the article was fetched from.")
+    name: str | None = Field(
+        default=None, description="What readers recognise: a headline, a site, a file name."
+    )
     sha256: str
     text: str = Field(repr=False)
     encoding: str = "utf-8"

@@ -182,7 +182,11 @@ def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
-_CLAIM_LINE = re.compile(r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$", re.MULTILINE)
+_CLAIM_LINE = re.compile(
+    r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$"  # compose: `c5 (quote, X): statement | “…”`
+    r"|^(s\d+) \| \d+ \| (.+)$",  # merge: `s1 | support | sentence`
+    re.MULTILINE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _QUOTE_MARKS = '"“”‘’«»'
 
@@ -198,9 +202,10 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
 
     Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
     marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
-    one paragraph with one sentence per listed claim, citing it. Repairs: none. Any other
+    one paragraph with one sentence per listed claim, citing it (and so for the
+    merge of grouped summaries: one sentence per listed sentence). Repairs: none. Any other
     request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN (kind):
-    statement` lines), so it fits summarize's prompts only.
+    statement` and `sN | support | sentence` lines), so it fits summarize's prompts only.
     """
     name = _schema_name(request)
     text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
@@ -219,7 +224,7 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
             for s in sentences[:max_claims]
         ]
         return completion_for(request, {"claims": claims})
-    listed = _CLAIM_LINE.findall(text)
+    listed = [(c or s, a or b) for c, a, s, b in _CLAIM_LINE.findall(text)]
     if name == "ComposedSummary" or (name is None and listed):
         sentences = [{"text": statement, "claim_ids": [cid]} for cid, statement in listed]
         summary = {
