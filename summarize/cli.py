@@ -30,6 +30,7 @@ examples:
   summarize seeds --replay fixtures          offline demo from recorded model answers
   summarize a.txt b.txt -o summary.md        with OPENAI_API_KEY set
   summarize news/ --format json > run.json   the whole provenance graph
+  summarize news/ -o report.html             a page to audit every footnote in a browser
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
 
@@ -42,7 +43,13 @@ NO_KEY = (
     "OpenAI-compatible server (e.g. http://localhost:11434/v1 for Ollama), or run the offline "
     "demo: summarize seeds --replay fixtures"
 )
-FORMATS = {".md": "markdown", ".markdown": "markdown", ".json": "json"}
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
 """Output format by the -o file's extension, when --format is not given."""
 SHELLS = ("bash", "zsh", "tcsh")
 
@@ -141,10 +148,17 @@ def build_parser() -> argparse.ArgumentParser:
         "-o",
         "--output",
         metavar="FILE",
-        help="write the result here, not stdout; .json means --format json",
+        help="write the result here, not stdout; .json means --format json, .html html",
     )
     p.add_argument(
-        "--format", choices=("markdown", "json"), help="default: from -o's extension, else markdown"
+        "--format",
+        choices=("markdown", "json", "html"),
+        help="default: from -o's extension, else markdown",
+    )
+    p.add_argument(
+        "--include-text",
+        action="store_true",
+        help="with --format json: add each article's text (sources[].text) as the spans index it",
     )
     p.add_argument("-m", "--model", help=f"default: {ENV_MODEL} or {DEFAULT_MODEL}")
     p.add_argument(
@@ -218,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(getattr(import_module(module), function)(argv[1:]))
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.format_choices = next(a.choices for a in parser._actions if a.dest == "format")
+    if args.include_text and _format(args) != "json":
+        parser.error("--include-text needs --format json (the HTML report always has the texts)")
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -246,7 +261,7 @@ def _run(args: argparse.Namespace) -> int:
     from summarize.sources import load_sources
 
     output = Path(args.output) if args.output else None
-    fmt = args.format or _format_for(output, args.format_choices)
+    fmt = _format(args)
     if output is not None:
         _check_writable(output)
     warnings.simplefilter("default")
@@ -281,7 +296,10 @@ def _run(args: argparse.Namespace) -> int:
     progress = (lambda line: print(line, file=sys.stderr)) if show_progress else None
     summary = summarizer.run(sources, progress=progress)
 
-    text = summary.to_json() if fmt == "json" else getattr(summary, f"to_{fmt}")()
+    if fmt == "json":
+        text = summary.to_json(include_text=args.include_text)
+    else:
+        text = getattr(summary, f"to_{fmt}")()
     text = text if text.endswith("\n") else text + "\n"
     if output is not None:
         try:
@@ -326,11 +344,12 @@ def _is_url(text: str) -> bool:
     return text[:8].lower().startswith(("http://", "https://"))
 
 
-def _format_for(output: Path | None, choices: tuple[str, ...]) -> str:
-    """The format -o's extension names (.json, .md, .html when html is a choice), else markdown."""
-    known = {**FORMATS, ".html": "html", ".htm": "html"}
-    fmt = known.get(output.suffix.lower(), "markdown") if output is not None else "markdown"
-    return fmt if fmt in choices else "markdown"
+def _format(args: argparse.Namespace) -> str:
+    """--format, else the format -o's extension names (.json, .md, .html), else markdown."""
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    return FORMATS.get(suffix, "markdown")
 
 
 def _check_writable(path: Path) -> None:

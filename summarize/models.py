@@ -308,7 +308,13 @@ class Summary(BaseModel):
 
         return to_markdown(self)
 
-    def to_json(self) -> str:
+    def to_json(self, *, include_text: bool = False) -> str:
         from summarize.render import to_json
 
-        return to_json(self)
+        return to_json(self, include_text=include_text)
+
+    def to_html(self) -> str:
+        """A self-contained page: click a footnote to see its passage marked in the article."""
+        from summarize.html import to_html
+
+        return to_html(self)

@@ -180,13 +180,14 @@ def to_markdown(summary: Summary) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def to_json(summary: Summary) -> str:
+def to_json(summary: Summary, *, include_text: bool = False) -> str:
     """The whole provenance graph as JSON (schema 1), every string exact, ending in a newline.
 
-    Article texts are left out: they can be large and belong to their outlets. Each source
-    keeps its `sha256` and its length in `chars` (Python str code points, the unit of every
-    `start`/`end`), enough to check any copy of the article against every quoted span.
-    `summary.model_dump_json()` gives the graph with the texts.
+    Article texts are left out unless `include_text`: they can be large and belong to their
+    outlets. Each source keeps its `sha256` and its length in `chars` (Python str code points,
+    the unit of every `start`/`end`), enough to check any copy of the article against every
+    quoted span. With `include_text`, `sources[].text` is the text the spans index: for an HTML
+    input, the extracted text, which no other output has.
     """
     data = summary.model_dump(mode="json")
     sources = [
@@ -199,6 +200,7 @@ def to_json(summary: Summary) -> str:
             "encoding": s.encoding,
             "warnings": list(s.warnings),
             "chars": len(s.text),
+            **({"text": s.text} if include_text else {}),
         }
         for s in summary.sources
     ]
