@@ -33,6 +33,7 @@ examples:
   summarize news/ -o report.html             a page to audit every footnote in a browser
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
+  summarize https://example.com/story.html a.txt   fetch a page (needs the html extra)
 
 environment: OPENAI_API_KEY, OPENAI_BASE_URL, SUMMARIZE_MODEL, SUMMARIZE_MODE,
   SUMMARIZE_CACHE_DIR; a flag wins over the environment, which wins over the default.
@@ -217,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "check": "summarize.audit_output:main",
+}
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
 to be named like a subcommand is given as ./NAME."""
@@ -258,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
     from summarize.errors import ConfigError, OutputError
+    from summarize.fetch import is_url
     from summarize.sources import load_sources
 
     output = Path(args.output) if args.output else None
@@ -280,7 +284,7 @@ def _run(args: argparse.Namespace) -> int:
         window_chars=args.window_chars,
         context_tokens=args.context_tokens,
     )
-    inputs = [p if p == "-" or _is_url(p) else Path(p) for p in args.paths]
+    inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
     sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
     if summarizer.settings.needs_key():
         raise ConfigError(NO_KEY)
@@ -327,21 +331,18 @@ def _run(args: argparse.Namespace) -> int:
 
 def _hint(args: argparse.Namespace, error: object) -> str:
     """What the CLI user can do about an error the API reports in its own terms."""
-    piped_replay = args.replay and "-" in args.paths and args.stdin_id == "stdin"
-    if piped_replay and "no recording" in str(error):
+    if "no recording" not in str(error):
+        return ""
+    if args.replay and "-" in args.paths and args.stdin_id == "stdin":
         return (
             " (a recording matches an article by its id, and standard input's is 'stdin': "
             "give the recorded id with --stdin-id ID)"
         )
-    return ""
+    return " (on the command line: --record DIR)"
 
 
 def _say(line: str) -> None:
     print(f"summarize: {line}", file=sys.stderr)
-
-
-def _is_url(text: str) -> bool:
-    return text[:8].lower().startswith(("http://", "https://"))
 
 
 def _format(args: argparse.Namespace) -> str:

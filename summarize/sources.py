@@ -31,6 +31,7 @@ from summarize.errors import (
     SourceNotFound,
     SourceTooLong,
 )
+from summarize.fetch import is_url
 from summarize.models import Source
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 
@@ -75,6 +76,8 @@ def load_sources(
                 raise InputError(_STDIN, "standard input ('-') was given more than once")
             stdin_read = True
             sources.append(_read_stdin(stdin, max_chars, stdin_id))
+        elif isinstance(item, str) and is_url(item):
+            sources.append(read_url(item, max_chars=max_chars))
         elif isinstance(item, str | os.PathLike):
             label = os.fspath(item)
             if not label:
@@ -109,6 +112,24 @@ def read_source(
     source = _from_bytes(raw, file.stem, label, label, max_chars, html=suffix in _HTML_SUFFIXES)
     if source.name is None:
         source.name = heading(source.text, markdown=suffix in _MARKDOWN_SUFFIXES)
+    return source
+
+
+def read_url(url: str, *, max_chars: int = 200_000) -> Source:
+    """Fetch one article page (see summarize.fetch); the Source keeps the URL and the sha256
+    of the bytes received, and its text is what trafilatura extracts from them."""
+    from summarize.fetch import fetch, url_id
+
+    raw, final, html, charset = fetch(url)
+    source = _from_bytes(
+        raw, url_id(final), None, url, max_chars, html=html, empty="the page is empty",
+        charset=charset,
+    )  # fmt: skip
+    source.url = final
+    if final != url:
+        source.warnings.append(f"fetched from {final} (redirected)")
+    if source.name is None:
+        source.name = heading(source.text)
     return source
 
 
@@ -152,8 +173,9 @@ def _from_bytes(
     *,
     html: bool = False,
     empty: str = "the file is empty",
+    charset: str | None = None,
 ) -> Source:
-    text, encoding = _decode(raw)
+    text, encoding = _decode(raw, charset)
     warnings = []
     if encoding in ("windows-1252", "latin-1"):
         warnings.append(f"decoded as {encoding}; check the special characters")
@@ -175,18 +197,22 @@ def _from_bytes(
     )
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    """The text and the codec that decoded it; Latin-1 decodes any bytes, so it comes last."""
+def _decode(raw: bytes, charset: str | None = None) -> tuple[str, str]:
+    """The text and the codec that decoded it: a byte-order mark's, else UTF-8 (which bytes
+    in another encoding almost never pass), else the charset a server named, else Windows-1252;
+    Latin-1 decodes any bytes, so it comes last."""
     if raw.startswith(codecs.BOM_UTF8):
         first = "utf-8-sig"
     elif raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         first = "utf-16"  # Windows "Unicode" text; its NUL bytes would otherwise look binary
     else:
         first = "utf-8"
-    for encoding in (first, "windows-1252"):
+    for encoding in (first, charset, "windows-1252"):
+        if not encoding:
+            continue
         try:
             return raw.decode(encoding), encoding
-        except UnicodeDecodeError:
+        except (LookupError, UnicodeDecodeError):
             continue
     return raw.decode("latin-1"), "latin-1"
 

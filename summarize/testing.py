@@ -47,6 +47,7 @@ __all__ = [
     "completion_for",
     "error_body",
     "extractive_model",
+    "llama_cpp_python",
     "refusal_for",
 ]
 
@@ -265,6 +266,47 @@ def capacity_limited(
                 active[0] -= 1
 
     return limited
+
+
+def llama_cpp_python(responder: Responder = extractive_model) -> Responder:
+    """`responder` behind the request checks of llama-cpp-python's server (0.3.x).
+
+    That server validates `response_format` with pydantic: its `type` must be "text" or
+    "json_object" (which may carry a JSON Schema under "schema" to constrain decoding), and
+    anything else fails with HTTP 500 and pydantic's message, which is what this sends.
+    """
+
+    def checked(request: dict[str, Any]) -> Reply | dict[str, Any]:
+        response_format = request.get("response_format")
+        if response_format is not None:
+            kind = response_format.get("type") if isinstance(response_format, dict) else None
+            if kind not in ("text", "json_object"):
+                return _pydantic_500(
+                    "response_format.type",
+                    "Input should be 'text' or 'json_object'",
+                    "literal_error",
+                    kind,
+                )
+            schema = response_format.get("schema")
+            if schema is not None and not isinstance(schema, dict):
+                return _pydantic_500(
+                    "response_format.schema",
+                    "Input should be a valid dictionary",
+                    "dict_type",
+                    schema,
+                )
+        return responder(request)
+
+    return checked
+
+
+def _pydantic_500(where: str, message: str, error_type: str, value: Any) -> Reply:
+    text = (
+        f"1 validation error for CreateChatCompletionRequest\n{where}\n  {message} "
+        f"[type={error_type}, input_value={value!r}, input_type={type(value).__name__}]\n"
+        f"    For further information visit https://errors.pydantic.dev/2.10/v/{error_type}"
+    )
+    return Reply(status=500, body=error_body(text, type="internal_server_error"))
 
 
 class _LoopbackServer(ThreadingHTTPServer):

@@ -359,7 +359,7 @@ def test_a_too_short_quote_says_why_in_its_diagnosis():
     assert not match.ok and "too short" in match.diagnosis
 
 
-@pytest.mark.parametrize("module", ["verify", "numbers"])
+@pytest.mark.parametrize("module", ["verify", "numbers", "audit"])
 def test_the_verifier_is_pure(module):
     """Only the standard library and summarize.models: no model client can reach the checks."""
     import ast
