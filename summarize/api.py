@@ -14,13 +14,21 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from summarize.compose import Composition, compose
+from summarize.budget import (
+    compose_within_budget,
+    context_window,
+    expected_compose_tokens,
+    prompt_budget,
+    window_chars_for,
+)
+from summarize.compose import Composition
 from summarize.errors import ConfigError, ModelError
-from summarize.extract import ArticleResult, extract_all
+from summarize.extract import ArticleResult
 from summarize.llm import LLM
 from summarize.models import Source, Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
+from summarize.windows import extract_windowed, window_count
 
 if TYPE_CHECKING:
     import httpx2
@@ -49,30 +57,51 @@ class Summarizer:
     async def arun(
         self, inputs: Inputs, *, progress: Callable[[str], None] | None = None
     ) -> Summary:
-        sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
-        if self.transport is None and self.settings.needs_key():
-            raise ConfigError(NO_KEY)
         llm = LLM(self.settings, transport=self.transport)
-        done = 0
+        llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
+        try:
+            sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
+            if self.transport is None and self.settings.needs_key():
+                raise ConfigError(NO_KEY)
+        except BaseException:
+            await llm.aclose()
+            raise
+        context = context_window(self.settings.model, self.settings.context_tokens)
+        window_chars = window_chars_for(context, self.settings.window_chars)
+        done, calls = 0, window_count(sources, window_chars)
+        if progress is not None:
+            expected, budget = (
+                expected_compose_tokens(sources, window_chars),
+                prompt_budget(context),
+            )
+            if expected > budget:
+                progress(
+                    f"expect ~{expected:,} tokens of claims, over the {budget:,}-token compose "
+                    f"budget of a {context:,}-token window: composing in groups"
+                )
 
         def report(result: ArticleResult) -> None:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(_progress_line(done, len(sources), result))
+                progress(_progress_line(done, calls, result))
 
         try:
-            results = await extract_all(
-                llm, sources, concurrency=self.settings.concurrency, on_done=report
+            results = await extract_windowed(
+                llm, sources, window_chars=window_chars, on_done=report
             )
             claims = [c for r in results for c in r.claims]
             errors = [r.error for r in results if r.error is not None]
             if not claims and errors:
                 raise ModelError(f"no article could be processed; first error: {errors[0].error}")
             if claims:
-                if progress is not None:
-                    progress(f"composing from {len(claims)} verified claims")
-                composition = await compose(llm, claims, sources)
+                composition = await compose_within_budget(
+                    llm,
+                    claims,
+                    sources,
+                    context_tokens=context,
+                    progress=progress,
+                )
             else:
                 composition = Composition(title="No claim survived verification")
         finally:
@@ -105,8 +134,8 @@ def _as_dict(settings: Settings) -> dict[str, Any]:
 
 def _progress_line(done: int, total: int, result: ArticleResult) -> str:
     head = f"[{done}/{total}] {result.source.id}: "
-    if result.error is not None:
-        return head + "failed: " + result.error.error
+    if result.error is not None:  # its message starts with the id already
+        return head + "failed: " + result.error.error.removeprefix(f"{result.source.id}: ")
     return head + f"{len(result.claims)} claims verified, {len(result.rejections)} rejected"
 
 

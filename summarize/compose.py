@@ -30,6 +30,7 @@ from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
     Claim,
+    ClaimKind,
     ComposedSentence,
     ComposedSummary,
     Conflict,
@@ -212,19 +213,31 @@ class SentenceChecker:
         return any(n.matched is not None for n in numbers.numbers)
 
 
+_QUOTE_MARKS = set('“”„«»"')
+
+
+def claim_line(claim: Claim, *, evidence: bool = False) -> str:
+    """`c5 (quote, Ted Sarandos): statement | “passage”`: the kind and speaker unless a plain
+    fact, then the statement; evidence only where it adds words a sentence may quote (a quote
+    claim's, or a passage with quotation marks), or with `evidence` all of it. Otherwise the
+    statement already says what its evidence says (a median 88% of its words are in it)."""
+    tag = "" if claim.kind is ClaimKind.FACT else claim.kind.value
+    if claim.speaker:
+        tag = f"{tag}, {claim.speaker}"
+    passages = [" ".join(e.quote.split()) for e in claim.evidence]
+    if not evidence and claim.kind is not ClaimKind.QUOTE:
+        passages = [p for p in passages if _QUOTE_MARKS & set(p)]
+    line = f"{claim.id} ({tag}): " if tag else f"{claim.id}: "
+    return line + " | ".join([claim.statement, *(f"“{p}”" for p in passages)])
+
+
 def claims_listing(claims: list[Claim], sources: list[Source]) -> str:
-    """The composer's view: verified claims grouped by source, with their evidence."""
+    """The composer's view: every verified claim once, grouped by source."""
     blocks = []
     for source in sources:
         own = [c for c in claims if c.source_id == source.id]
-        if not own:
-            continue
-        lines = [f"## Source {source.id}"]
-        for c in own:
-            speaker = f" ({c.speaker})" if c.speaker else ""
-            quotes = " / ".join(f"“{' '.join(e.quote.split())}”" for e in c.evidence)
-            lines.append(f"{c.id} | {c.kind.value}{speaker} | {c.statement} | {quotes}")
-        blocks.append("\n".join(lines))
+        if own:
+            blocks.append("\n".join([f"## Source {source.id}", *map(claim_line, own)]))
     return "\n\n".join(blocks)
 
 
@@ -233,7 +246,9 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     prompt = load_prompt("compose")
     used = [s for s in sources if any(c.source_id == s.id for c in claims)]
     messages = prompt.render(source_count=str(len(used)), claims=claims_listing(claims, used))
-    draft = await llm.create(ComposedSummary, messages, prompt_key=prompt.key, label="compose")
+    draft = await llm.create(
+        ComposedSummary, messages, prompt_key=prompt.key, label="compose", urgent=True
+    )
 
     checker = SentenceChecker(claims, sources)
     title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
@@ -255,9 +270,9 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
             failures.append((order, text, paragraph, verdict))
         else:
             placed.append((order, verdict.sentence))
-            result.rejections += _removals(verdict)
+            result.rejections += removals(verdict)
     if failures:
-        placed += await _repair(llm, messages, prompt.key, failures, checker, result)
+        placed += await _repair(llm, failures, checker, result)
 
     last = max(len(draft.paragraphs) - 1, 0)
     for _, sentence in sorted(placed, key=lambda p: p[0]):
@@ -276,7 +291,7 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     return result
 
 
-def _removals(verdict: Verdict) -> list[Rejection]:
+def removals(verdict: Verdict) -> list[Rejection]:
     """One "citation removed" record per source a kept sentence no longer cites."""
     assert verdict.sentence is not None
     return [
@@ -291,27 +306,39 @@ def _removals(verdict: Verdict) -> list[Rejection]:
     ]
 
 
+def describe_sentence_failures(
+    failures: list[tuple[int, ComposedSentence, int, Verdict]], claims: dict[str, Claim]
+) -> str:
+    """The compose repair request: each failing sentence, its problems and the claims it
+    cites with their evidence; not the whole listing again."""
+    blocks = []
+    for n, (_, draft, _, verdict) in enumerate(failures, 1):
+        lines = [f"Sentence {n}: {draft.model_dump_json()}", "Problems:"]
+        lines += [f"- {p}" for p in verdict.problems()]
+        cited = [claims[i] for i in dict.fromkeys(draft.claim_ids) if i in claims]
+        if cited:
+            lines.append("Claims it cites:")
+            lines += [claim_line(c, evidence=True) for c in cited]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 async def _repair(
     llm: LLM,
-    messages: list[dict[str, str]],
-    prompt_key: str,
     failures: list[tuple[int, ComposedSentence, int, Verdict]],
     checker: SentenceChecker,
     result: Composition,
 ) -> list[tuple[int, Sentence]]:
     repair_prompt = load_prompt("repair_sentences")
-    listing = "\n\n".join(
-        f"Sentence {n}: {draft.model_dump_json()}\nProblems:\n"
-        + "\n".join(f"- {p}" for p in verdict.problems())
-        for n, (_, draft, _, verdict) in enumerate(failures, 1)
-    )
+    listing = describe_sentence_failures(failures, checker.claims)
     llm.usage.repairs += 1
     try:
         answer = await llm.create(
             SentenceRepairs,
-            messages + repair_prompt.render(failures=listing),
-            prompt_key=f"{prompt_key}+{repair_prompt.key}",
+            repair_prompt.render(failures=listing),
+            prompt_key=repair_prompt.key,
             label="compose",
+            urgent=True,
         )
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
@@ -333,7 +360,7 @@ async def _repair(
                         repair_attempted=True,
                     )
                 )
-                result.rejections += _removals(again)
+                result.rejections += removals(again)
                 continue
             reason = "still failing after repair: " + again.reasons()
         elif n in repairs:

@@ -11,6 +11,7 @@ dropped and recorded as a Rejection. A model failure ends that article alone.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -113,11 +114,43 @@ def paragraph_of(text: str, at: int) -> str:
     return text[line_start : len(text) if line_end < 0 else line_end]
 
 
-def _describe_failures(failures: list[tuple[ExtractedClaim, list[str]]]) -> str:
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?][”’\"')])\s+|(?<=[.!?])\s+|\n\s*")
+MAX_HINTS = 2
+"""Article sentences shown per number a repair must find evidence for."""
+
+
+def number_passages(claim: ExtractedClaim, source: Source, decimal: str) -> list[str]:
+    """Sentences of the article holding a number of the statement that its evidence lacks.
+
+    A repair sees the verifier's diagnosis, which already quotes the passage closest to a
+    missed quotation, and these, not the whole article."""
+    joined = "\n".join(claim.evidence)
+    missing = check_numbers(claim.statement, joined, decimal=decimal).missing
+    found: list[str] = []
+    for number in missing:
+        hits = [
+            sentence
+            for part in _SENTENCE_BREAK.split(source.text)
+            if (sentence := " ".join(part.split()))
+            and check_numbers(number.text, sentence, decimal=decimal).ok
+        ]
+        found += [h for h in hits[:MAX_HINTS] if h not in found]
+    return found
+
+
+def describe_failures(
+    failures: list[tuple[ExtractedClaim, list[str]]], source: Source, decimal: str
+) -> str:
+    """The repair request: each failing claim, what is wrong, and the article text it needs."""
     blocks = []
     for number, (claim, problems) in enumerate(failures, 1):
-        listed = "\n".join(f"- {p}" for p in problems)
-        blocks.append(f"Claim {number}:\n{claim.model_dump_json()}\nProblems:\n{listed}")
+        lines = [f"Claim {number}: {claim.model_dump_json()}", "Problems:"]
+        lines += [f"- {p}" for p in problems]
+        passages = number_passages(claim, source, decimal)
+        if passages:
+            lines.append("Article sentences with those numbers:")
+            lines += [f"- “{p}”" for p in passages]
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
@@ -141,28 +174,29 @@ async def extract_article(llm: LLM, source: Source) -> ArticleResult:
         else:
             result.claims.append(_claim(claim, source, evidence, repaired=False))
     if failures:
-        await _repair(llm, source, messages, prompt.key, failures, result, decimal)
+        await _repair(llm, source, failures, result, decimal)
     return result
 
 
 async def _repair(
     llm: LLM,
     source: Source,
-    messages: list[dict[str, str]],
-    prompt_key: str,
     failures: list[tuple[ExtractedClaim, list[str]]],
     result: ArticleResult,
     decimal: str,
 ) -> None:
-    """One re-ask carrying every diagnosis; what still fails becomes a Rejection."""
+    """One re-ask carrying every diagnosis and the passages it needs (not the article again);
+    what still fails becomes a Rejection."""
     repair_prompt = load_prompt("repair_claims")
     llm.usage.repairs += 1
+    failing = describe_failures(failures, source, decimal)
     try:
         answer = await llm.create(
             ClaimRepairs,
-            messages + repair_prompt.render(failures=_describe_failures(failures)),
-            prompt_key=f"{prompt_key}+{repair_prompt.key}",
+            repair_prompt.render(source_id=source.id, failures=failing),
+            prompt_key=repair_prompt.key,
             label=source.id,
+            urgent=True,
         )
         repairs = {r.number: r for r in answer.repairs}
         repair_error = None
@@ -223,15 +257,16 @@ async def extract_all(
     llm: LLM,
     sources: list[Source],
     *,
-    concurrency: int,
     on_done: Callable[[ArticleResult], None] | None = None,
 ) -> list[ArticleResult]:
-    """Extract every article concurrently, at most `concurrency` at a time, in source order."""
-    gate = asyncio.Semaphore(concurrency)
+    """Extract every article concurrently, results in source order.
+
+    Every article starts at once; the LLM's limiter decides how many requests are in flight,
+    and a repair waits ahead of fresh extractions, so repairs form their own wave right behind
+    the extraction wave instead of each holding an article's slot."""
 
     async def one(source: Source) -> ArticleResult:
-        async with gate:
-            result = await extract_article(llm, source)
+        result = await extract_article(llm, source)
         if on_done is not None:
             on_done(result)
         return result

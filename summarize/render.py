@@ -1,7 +1,8 @@
 """The two views of a finished run: Markdown for people, JSON for audits and machines.
 
 Markdown is meant to be read on GitHub: every sentence carries GFM footnotes, and every
-footnote names the source file and shows the verified quote with its character span. Text is
+footnote names the source (its display name: a headline, a site or a file name) and shows the
+verified quote with its character span. Text is
 escaped for display only; the JSON keeps every string exactly as the verifier saw it.
 """
 
@@ -12,7 +13,7 @@ import re
 from pathlib import PurePath
 
 from summarize import __version__
-from summarize.models import Citation, Conflict, Sentence, Summary
+from summarize.models import Citation, Conflict, Sentence, Source, Summary
 from summarize.words import unquoted
 
 SCHEMA = 1
@@ -113,7 +114,7 @@ def _conflict(conflict: Conflict, notes: _Footnotes, names: dict[str, str]) -> s
     positions = []
     for position in conflict.positions:
         ids = ", ".join(
-            _code(names.get(i, i)) for i in dict.fromkeys(c.source_id for c in position.citations)
+            names.get(i, _code(i)) for i in dict.fromkeys(c.source_id for c in position.citations)
         )
         where = f" ({ids})" if ids else ""
         positions.append(f"“{_text(position.value)}”{where}{notes.refs(position.citations)}")
@@ -134,7 +135,7 @@ def _left_out(summary: Summary, names: dict[str, str]) -> list[str]:
     """Bullets for unreadable articles and for what the checks took out, by outcome, in plain
     words: nothing is left out silently."""
     lines = [
-        f"- {_code(names.get(e.source_id, e.source_id))} could not be processed: "
+        f"- {names.get(e.source_id, _code(e.source_id))} could not be processed: "
         f"{_text(_clip(e.error, 200))}"
         for e in summary.errors
     ]
@@ -158,7 +159,7 @@ def _left_out(summary: Summary, names: dict[str, str]) -> list[str]:
             if listed == _MAX_LISTED:
                 break
             listed += 1
-            where = f" ({_code(names.get(r.source_id, r.source_id))})" if r.source_id else ""
+            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
             if r.outcome == "citation removed":
                 head = f"{intro}{where} from {_quoted(r.item, 90)}"
             else:
@@ -175,7 +176,7 @@ def _repaired(summary: Summary, names: dict[str, str]) -> list[str]:
     for r in summary.rejections:
         if r.outcome == "repaired":
             kind = "Claim" if r.stage == "extract" else "Sentence"
-            where = f" ({_code(names.get(r.source_id, r.source_id))})" if r.source_id else ""
+            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
             lines.append(
                 f"- {kind}{where}, first draft {_quoted(r.item, 90)} — "
                 f"{_text(_clip(r.reason, 220))}"
@@ -183,15 +184,40 @@ def _repaired(summary: Summary, names: dict[str, str]) -> list[str]:
     return lines
 
 
+def _file(source: Source) -> str | None:
+    """The file name, or the URL, a source was read from."""
+    return (source.path and PurePath(source.path).name) or source.url
+
+
+def _is_headline(source: Source) -> bool:
+    """True when the display name is a title or heading rather than a path, URL or id."""
+    name = source.name
+    where = source.path or source.url or ""
+    return bool(name) and not where.endswith(name or "") and name != source.id
+
+
+def _name(source: Source) -> str:
+    """The display name as Markdown: a headline as text, a file name or id as code."""
+    if _is_headline(source):
+        return _text(source.name or "")
+    return _code(source.name or _file(source) or source.id)
+
+
+def _listed(source: Source) -> str:
+    """A source in the header: its display name, and the file behind a headline."""
+    file = _file(source)
+    return f"{_name(source)} ({_code(file)})" if _is_headline(source) and file else _name(source)
+
+
 def to_markdown(summary: Summary) -> str:
     """GitHub-flavoured Markdown: title, paragraphs, conflicts, single-source points, what the
     checks left out, then one footnote per cited claim (its passages with their character spans),
     numbered in order of first appearance."""
-    names = {s.id: (s.path and PurePath(s.path).name) or s.id for s in summary.sources}
+    names = {s.id: _name(s) for s in summary.sources}
     notes = _Footnotes()
     blocks = [f"# {_text(summary.title)}"]
     if summary.sources:
-        listed = ", ".join(_code(name) for name in names.values())
+        listed = ", ".join(_listed(s) for s in summary.sources)
         blocks.append(f"_From {_plural(len(names), 'source')}: {listed}_")
 
     for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
@@ -217,29 +243,33 @@ def to_markdown(summary: Summary) -> str:
         definitions = []
         for number, passages in enumerate(notes.cited, start=1):
             shown = "; ".join(f"chars {c.start}–{c.end}: {_passage(c.quote)}" for c in passages)
-            name = names.get(passages[0].source_id, passages[0].source_id)
-            definitions.append(f"[^{number}]: {_code(name)} — {shown}")
+            name = names.get(passages[0].source_id, _code(passages[0].source_id))
+            definitions.append(f"[^{number}]: {name} — {shown}")
         blocks += ["---", "\n".join(definitions)]
     return "\n\n".join(blocks) + "\n"
 
 
-def to_json(summary: Summary) -> str:
+def to_json(summary: Summary, *, include_text: bool = False) -> str:
     """The whole provenance graph as JSON (schema 1), every string exact, ending in a newline.
 
-    Article texts are left out: they can be large and belong to their outlets. Each source
-    keeps its `sha256` and its length in `chars` (Python str code points, the unit of every
-    `start`/`end`), enough to check any copy of the article against every quoted span.
-    `summary.model_dump_json()` gives the graph with the texts.
+    Article texts are left out unless `include_text`: they can be large and belong to their
+    outlets. Each source keeps its `sha256` and its length in `chars` (Python str code points,
+    the unit of every `start`/`end`), enough to check any copy of the article against every
+    quoted span. With `include_text`, `sources[].text` is the text the spans index: for an HTML
+    input, the extracted text, which no other output has.
     """
     data = summary.model_dump(mode="json")
     sources = [
         {
             "id": s.id,
+            "name": s.name,
             "path": s.path,
+            "url": s.url,
             "sha256": s.sha256,
             "encoding": s.encoding,
             "warnings": list(s.warnings),
             "chars": len(s.text),
+            **({"text": s.text} if include_text else {}),
         }
         for s in summary.sources
     ]

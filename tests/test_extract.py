@@ -137,18 +137,28 @@ def test_model_failure_ends_only_that_article(seed):
         ModelAPIError("002: 500 Internal Server Error"),
         {"claims": [fact("Revenue was $11.08 billion.", REVENUE)]},
     )
-    results = run(extract_all(llm, [seed, other], concurrency=1))
+    results = run(extract_all(llm, [seed, other]))
     assert results[0].error is not None and "500" in results[0].error.error
     assert [c.id for c in results[1].claims] == ["c1"]
 
 
-def test_ids_follow_source_order_and_concurrency_is_bounded():
+def test_ids_follow_source_order_and_every_article_starts_at_once():
     sources = [source(f"s{i}", SEED_002) for i in range(6)]
     answers = [{"claims": [fact("Revenue was $11.08 billion.", REVENUE)]} for _ in sources]
     llm = QueuedLLM(*answers, latency=0.05)
-    results = run(extract_all(llm, sources, concurrency=3))
+    results = run(extract_all(llm, sources))
     assert [c.id for r in results for c in r.claims] == [f"c{i}" for i in range(1, 7)]
-    assert llm.max_in_flight == 3
+    assert llm.max_in_flight == 6  # the LLM's limiter, not the stage, bounds requests
+    assert not any(call["urgent"] for call in llm.calls)
+
+
+def test_a_repair_jumps_the_queue_of_extractions(seed):
+    llm = QueuedLLM(
+        {"claims": [fact("Netflix had $11.1 billion in second-quarter revenue.", REVENUE)]},
+        {"repairs": [{"number": 1, "claim": None}]},
+    )
+    run(extract_article(llm, seed))
+    assert [call["urgent"] for call in llm.calls] == [False, True]
 
 
 def test_article_text_reaches_the_model_byte_identical():
