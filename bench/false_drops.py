@@ -29,9 +29,8 @@ def clusters() -> list[tuple[str, list[Path]]]:
 
 
 def main() -> int:
-    print(
-        f"{'cluster':40} {'articles':>8} {'claims':>7} {'sentences':>9} {'dropped':>8} {'cited off':>9}"
-    )
+    head = ("articles", 8), ("claims", 7), ("sentences", 9), ("dropped", 8), ("cited off", 9)
+    print(f"{'cluster':40} " + " ".join(f"{name:>{width}}" for name, width in head))
     total_sentences = total_drops = 0
     with FakeOpenAIServer(lambda r: extractive_model(r, max_claims=12)) as server:
         for name, paths in clusters():

@@ -262,15 +262,16 @@ def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Co
     for (_, word), mentions_ in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         for cluster in _clusters(mentions_):
             key = frozenset((m.claim.id, str(m.number.value)) for m in cluster)
-            words, _ = found.setdefault(key, ([], cluster))
-            words.append(cluster[0].words[word])
-    return [_conflict(words, cluster) for words, cluster in found.values()]
+            topic_words, _ = found.setdefault(key, ([], cluster))
+            topic_words.append(cluster[0].words[word])
+    return [_conflict(topic_words, cluster) for topic_words, cluster in found.values()]
 
 
 def _clusters(mentions_: list[_Mention]) -> list[list[_Mention]]:
     """Mentions of one magnitude holding at least two values from at least two sources."""
     ordered = sorted(mentions_, key=lambda m: m.number.value)
-    out, current = [], []
+    out: list[list[_Mention]] = []
+    current: list[_Mention] = []
     for m in ordered:
         if current and (
             m.number.value <= 0 or m.number.value > current[0].number.value * _MAX_RATIO
@@ -324,11 +325,13 @@ def checked_conflicts(
             value = " ".join(p.value.strip(" \"“”‘’'«»").split())
             spans: list[tuple[Claim, Evidence, int]] = []
             for cid in p.claim_ids:
-                claim = claims_by_id.get(cid)
-                for e in claim.evidence if claim is not None else []:
-                    at = _locate(value, e.quote, decimals.get(claim.source_id) or ".")
+                cited_claim = claims_by_id.get(cid)
+                if cited_claim is None:
+                    continue
+                for e in cited_claim.evidence:
+                    at = _locate(value, e.quote, decimals.get(cited_claim.source_id) or ".")
                     if at is not None:
-                        spans.append((claim, e, at))
+                        spans.append((cited_claim, e, at))
             if not value or not spans:
                 problems.append(f"“{p.value}” is not in the evidence it cites")
                 continue

@@ -26,8 +26,8 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
-from summarize import __version__
 from summarize.models import Citation, Rejection, Source, Summary
+from summarize.version import VERSION
 
 CONFLICT_KINDS = {
     "quantity": "the figures differ",
@@ -142,7 +142,7 @@ def render_page(
         .get_template(template)
         .render(
             **view,
-            version=__version__,
+            version=VERSION,
             policy=policy,
             css=Markup(css),
             js=Markup(js),

@@ -30,7 +30,6 @@ messages for the prompt, of the answer text for the completion); pass `prompt_to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -39,6 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
+
+from summarize.hashing import digest
 
 __all__ = [
     "FakeOpenAIServer",
@@ -75,7 +76,7 @@ def error_body(message: str, *, type: str = "server_error", code: str | None = N
 
 
 def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return digest(parts)
 
 
 def _estimate(text: str) -> int:
