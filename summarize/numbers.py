@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from summarize.models import NumberCheck, NumberFound
 
@@ -80,6 +81,7 @@ class Number:
     is_year: bool = False
 
 
+@lru_cache(maxsize=256)
 def detect_decimal(text: str) -> str:
     """',' when the text writes numbers the European way ("32,72%", "3.033.753"), else '.'."""
 
