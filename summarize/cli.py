@@ -95,7 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {"batch": "summarize.batch:main"}
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
 to be named like a subcommand is given as ./NAME."""
