@@ -25,7 +25,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS, DEFAULT_MODEL, MODES
+from summarize.settings import (
+    DEFAULT_MAX_ARTICLE_CHARS,
+    DEFAULT_MODE,
+    DEFAULT_MODEL,
+    ENV_MODE,
+    ENV_MODEL,
+    MODES,
+)
 
 if TYPE_CHECKING:
     from summarize.api import Summarizer
@@ -33,6 +40,9 @@ if TYPE_CHECKING:
     from summarize.settings import Settings
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL = 0, 1, 2, 3, 4
+STORIES_AT_ONCE, STORY_CAP = 8, 16
+"""Without --concurrency: 8 stories side by side, each at most 16 requests in flight (its
+limiter adapts below that), so at most 128 in flight, the single-story limiter's start."""
 SUFFIXES = {"markdown": ".md", "json": ".json", "html": ".html"}
 PRICES = {  # USD per million tokens (input, output), list prices of late 2025, longest prefix
     "gpt-4.1-nano": (0.10, 0.40),
@@ -99,7 +109,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from summarize.cli import _positive
+    from summarize.cli import _positive, _seconds
 
     p = _Parser(
         prog="summarize batch",
@@ -111,10 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stories", metavar="STORIES", help="a folder of story folders, or a .jsonl")
     p.add_argument("-o", "--output-dir", required=True, metavar="OUT_DIR", help="reports go here")
     p.add_argument("--format", choices=tuple(SUFFIXES), default="markdown")
-    p.add_argument("-m", "--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")
-    p.add_argument("--base-url", help="any OpenAI-compatible endpoint")
-    p.add_argument("--mode", choices=MODES, default="tools", help="how instructor asks for JSON")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    p.add_argument("-m", "--model", help=f"default: {ENV_MODEL} or {DEFAULT_MODEL}")
+    p.add_argument("--base-url", help="any OpenAI-compatible endpoint; default: OPENAI_BASE_URL")
+    p.add_argument("--mode", choices=MODES, help=f"default: {ENV_MODE} or {DEFAULT_MODE}")
+    p.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS")
     p.add_argument("--replay", metavar="DIR", help="answer from recordings under DIR, offline")
     p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
@@ -169,7 +179,7 @@ def main(argv: list[str]) -> int:
 
         print(f"summarize batch: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
-    table = render_table(rows, args.model)
+    table = render_table(rows, settings.model)
     sys.stdout.write(table)
     _write(out / "batch.md", table)
     _write(out / "batch.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -248,8 +258,11 @@ async def run_batch(
     """Every story, a few side by side; a report is written as soon as its story is done."""
     from summarize.api import Summarizer
 
-    at_once = min(len(stories), args.concurrency)
-    per_story = max(1, args.concurrency // at_once)
+    if args.concurrency is None:
+        at_once, per_story = min(len(stories), STORIES_AT_ONCE), STORY_CAP
+    else:
+        at_once = min(len(stories), args.concurrency)
+        per_story = max(1, args.concurrency // at_once)
     gate = asyncio.Semaphore(at_once)
     names = report_names(stories, SUFFIXES[args.format])
     shared = _SharedTransport() if settings.replay_dir is None else None
@@ -318,7 +331,7 @@ async def _story(
     row.rejections, row.errors = len(summary.rejections), len(summary.errors)
     row.calls, row.cache_hits = usage.calls, usage.cache_hits
     row.prompt_tokens, row.completion_tokens = usage.prompt_tokens, usage.completion_tokens
-    row.cost = estimate_cost(args.model, row.prompt_tokens, row.completion_tokens)
+    row.cost = estimate_cost(summarizer.settings.model, row.prompt_tokens, row.completion_tokens)
     return row
 
 
@@ -441,10 +454,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     from summarize.errors import ConfigError
     from summarize.settings import NO_KEY, Settings
 
+    chosen = {"model": args.model, "mode": args.mode}
     settings = Settings.from_kwargs(
-        model=args.model,
+        **{name: value for name, value in chosen.items() if value is not None},
         base_url=args.base_url,
-        mode=args.mode,
         timeout=args.timeout,
         replay_dir=args.replay,
         record_dir=args.record,
