@@ -434,3 +434,8 @@ class DraftCheck(BaseModel):
         from summarize.audit_output import to_json
 
         return to_json(self)
+
+    def to_html(self) -> str:
+        from summarize.audit_output import to_html
+
+        return to_html(self)
