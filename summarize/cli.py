@@ -183,7 +183,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--concurrency", type=_positive, default=8, metavar="N", help="default 8")
+    p.add_argument(
+        "--concurrency",
+        type=_positive,
+        metavar="N",
+        help="never more than N requests in flight (default: adapts to the server)",
+    )
     p.add_argument(
         "--max-article-chars",
         type=_positive,
@@ -213,7 +218,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "batch": "summarize.batch:main",
+    "check": "summarize.audit_output:main",
+}
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
 to be named like a subcommand is given as ./NAME."""
@@ -316,8 +324,8 @@ def _run(args: argparse.Namespace) -> int:
         _say(summary.usage.line())
     if summary.errors:
         return EXIT_MODEL
-    if args.strict and summary.rejections:
-        _say(f"--strict: {len(summary.rejections)} item(s) rejected")
+    if args.strict and summary.left_out:
+        _say(f"--strict: {len(summary.left_out)} item(s) rejected")
         return EXIT_REJECTED
     return EXIT_OK
 

@@ -19,6 +19,8 @@ PUBLIC = {
     "Summarizer",
     "Settings",
     "load_sources",
+    "check",
+    "DraftCheck",
     "verify_quote",
     "check_numbers",
     "Summary",
