@@ -230,6 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SUBCOMMANDS: dict[str, str] = {
+    "batch": "summarize.batch:main",
     "check": "summarize.audit_output:main",
 }
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
