@@ -51,7 +51,7 @@ from summarize.errors import (
 )
 from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
-from summarize.settings import NO_KEY, Settings
+from summarize.settings import MODES, NO_KEY, Settings
 
 if TYPE_CHECKING:
     import httpx2
@@ -67,13 +67,6 @@ MAX_WAIT = 60.0
 MAX_ABSORBED = 16
 """Overloads per call that the limiter takes the blame for before they count as retries."""
 
-_MODES = {
-    "tools": "TOOLS",
-    "json_schema": "JSON_SCHEMA",
-    "json_object_schema": "JSON",  # plus the schema inside response_format: see _attempt
-    "json": "JSON",
-    "md_json": "MD_JSON",
-}
 _VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
@@ -335,7 +328,7 @@ class LLM:
             http_client=http_client,
         )
         _quiet_instructor_log()
-        return instructor.from_openai(client, mode=getattr(instructor.Mode, _MODES[s.mode]))
+        return instructor.from_openai(client, mode=getattr(instructor.Mode, MODES[s.mode]))
 
     def _api_error(self, exc: APIError, label: str) -> ModelError:
         """The one-line error for an API failure that retries could not (or must not) fix."""
