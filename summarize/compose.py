@@ -14,6 +14,7 @@ source is never shown as consensus: it moves to the single-source section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -214,6 +215,12 @@ class SentenceChecker:
 
 
 _QUOTE_MARKS = set('“”„«»"')
+
+
+CLAIM_LINE = re.compile(
+    r"^(?P<id>c\d+)(?: \((?P<tag>[^)\n]*)\))?: (?P<statement>.*?)(?: \| “.*)?$", re.MULTILINE
+)
+"""Reads back the lines `claim_line` writes: id, kind and speaker, statement."""
 
 
 def claim_line(claim: Claim, *, evidence: bool = False) -> str:
