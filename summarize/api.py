@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from summarize.compose import Composition, compose
 from summarize.errors import ConfigError, ModelError
 from summarize.extract import ArticleResult, extract_all
+from summarize.limits import MAX_COMPOSE_CHARS
 from summarize.llm import LLM
-from summarize.models import Source, Summary
+from summarize.models import ArticleError, Claim, Rejection, Source, Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
 
@@ -66,13 +67,21 @@ class Summarizer:
                 llm, sources, concurrency=self.settings.concurrency, on_done=report
             )
             claims = [c for r in results for c in r.claims]
-            errors = [r.error for r in results if r.error is not None]
-            if not claims and errors:
-                raise ModelError(f"no article could be processed; first error: {errors[0].error}")
+            failed = [r.error for r in results if r.error is not None]
+            if not claims and failed:
+                raise ModelError(f"no article could be processed; first error: {failed[0].error}")
+            errors = failed + [r.repair_error for r in results if r.repair_error is not None]
+            rejections = [x for r in results for x in r.rejections]
             if claims:
+                composable, left_out = fit_compose_input(claims)
+                rejections += left_out
                 if progress is not None:
-                    progress(f"composing from {len(claims)} verified claims")
-                composition = await compose(llm, claims, sources)
+                    progress(f"composing from {len(composable)} verified claims")
+                try:
+                    composition = await compose(llm, composable, sources)
+                except ModelError as exc:  # what was verified is still emitted, by source
+                    composition = Composition(title=COMPOSE_FAILED)
+                    errors.append(ArticleError(error=str(exc), stage="compose"))
             else:
                 composition = Composition(title="No claim survived verification")
         finally:
@@ -83,10 +92,43 @@ class Summarizer:
             conflicts=composition.conflicts,
             sources=sources,
             claims=claims,
-            rejections=[x for r in results for x in r.rejections] + composition.rejections,
-            errors=errors,
+            rejections=rejections + composition.rejections,
+            errors=errors + composition.errors,
             usage=llm.usage,
         )
+
+
+COMPOSE_FAILED = "Verified claims by source (the summary could not be written)"
+
+
+def fit_compose_input(claims: list[Claim]) -> tuple[list[Claim], list[Rejection]]:
+    """The claims that fit MAX_COMPOSE_CHARS, taken round-robin across sources (each source's
+    claims come most important first), and a Rejection for each claim left out."""
+    by_source: dict[str, list[Claim]] = {}
+    for claim in claims:
+        by_source.setdefault(claim.source_id, []).append(claim)
+    kept: set[str] = set()
+    used = 0
+    for rank in range(max(map(len, by_source.values()), default=0)):
+        for own in by_source.values():
+            if rank < len(own):
+                claim = own[rank]
+                size = len(claim.statement) + sum(len(e.quote) for e in claim.evidence) + 40
+                if used + size <= MAX_COMPOSE_CHARS:
+                    kept.add(claim.id)
+                    used += size
+    left_out = [
+        Rejection(
+            stage="compose",
+            source_id=c.source_id,
+            item=c.statement,
+            reason=f"verified, but not sent to the composer: the claims exceed the compose "
+            f"input limit of {MAX_COMPOSE_CHARS:,} characters",
+        )
+        for c in claims
+        if c.id not in kept
+    ]
+    return [c for c in claims if c.id in kept], left_out
 
 
 def summarize(inputs: Inputs, **settings: Any) -> Summary:

@@ -1,8 +1,11 @@
 """The `summarize` command: a thin layer over summarize.api.
 
 Only the result goes to stdout; progress, warnings and errors go to stderr, one line each.
-Exit codes: 0 ok, 1 runtime error (bad input, cache, output), 2 usage, 3 --strict and something
-was rejected, 4 the model API failed (an article or the composer).
+Exit codes (the same with or without --debug, which only adds tracebacks): 0 ok, 1 runtime
+error (bad input, cache, output, or an internal error), 2 usage or configuration, 3 --strict
+and something was rejected, 4 a model call failed (an article, a repair or the composer; what
+was verified is still printed), 5 no claim could be verified (nothing to summarize), 130
+interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import NoReturn
 
 from summarize.settings import DEFAULT_MODEL, MODES
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
 
 EXAMPLES = """\
 examples:
@@ -26,7 +30,8 @@ examples:
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
 
-exit codes: 0 ok, 1 runtime error, 2 usage, 3 rejections with --strict, 4 model API failed
+exit codes: 0 ok, 1 runtime error, 2 usage, 3 rejections with --strict, 4 a model call failed
+(output still printed), 5 no claim could be verified, 130 interrupted
 """
 
 
@@ -97,30 +102,51 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("summarize: interrupted; finished work is cached", file=sys.stderr)
-        return 130
+        kept = "" if args.no_cache else "; finished work is cached"
+        print(f"summarize: interrupted{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
-        from summarize.errors import ConfigError, ModelError, SummarizeError
+        return _failed(exc, debug=args.debug)
 
-        if args.debug or not isinstance(exc, SummarizeError):
-            if not args.debug:
-                print(f"summarize: internal error: {exc!r} (run with --debug)", file=sys.stderr)
-                return EXIT_ERROR
-            raise
-        print(f"summarize: {exc}", file=sys.stderr)
-        if isinstance(exc, ModelError):
-            return EXIT_MODEL
-        if isinstance(exc, ConfigError):
-            return EXIT_USAGE
+
+def _failed(exc: Exception, *, debug: bool) -> int:
+    """One redacted line on stderr (after the traceback with --debug); the exit code for exc."""
+    from summarize.errors import ConfigError, ModelError, SummarizeError
+
+    if debug:
+        import traceback
+
+        traceback.print_exc()
+    if isinstance(exc, SummarizeError):
+        print(f"summarize: {_one_line(str(exc))}", file=sys.stderr)
+    else:
+        what = _one_line(f"{type(exc).__name__}: {exc}")
+        hint = "" if debug else " (run with --debug for the traceback)"
+        print(f"summarize: internal error: {what}{hint}", file=sys.stderr)
         return EXIT_ERROR
+    if isinstance(exc, ModelError):
+        return EXIT_MODEL
+    if isinstance(exc, ConfigError):
+        return EXIT_USAGE
+    return EXIT_ERROR
+
+
+def _one_line(text: str) -> str:
+    """Whitespace collapsed, anything key-like redacted, at most 400 characters."""
+    from summarize.llm import _redact
+
+    line = _redact(" ".join(text.split()), os.environ.get("OPENAI_API_KEY"))
+    return line if len(line) <= 400 else line[:399] + "…"
 
 
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
     from summarize.errors import OutputError
+    from summarize.paths import check_output
 
     if args.output:
-        _check_writable(Path(args.output))
+        stdin_fd = _stdin_fd() if "-" in args.paths else None
+        check_output(Path(args.output), args.paths, stdin_fd=stdin_fd)
     warnings.simplefilter("default")
     warnings.showwarning = _warning_line
     summarizer = Summarizer(
@@ -152,28 +178,26 @@ def _run(args: argparse.Namespace) -> int:
         for warning in source.warnings:
             print(f"summarize: warning: {source.path or source.id}: {warning}", file=sys.stderr)
     for error in summary.errors:
-        print(f"summarize: {error.path or error.source_id}: {error.error}", file=sys.stderr)
+        where = f"{error.path}: " if error.path else ""
+        print(f"summarize: {where}{_one_line(error.error)}", file=sys.stderr)
     if args.usage:
         print(f"summarize: {summary.usage.line()}", file=sys.stderr)
     if summary.errors:
         return EXIT_MODEL
+    if not summary.claims:
+        print("summarize: no claim could be verified; nothing to summarize", file=sys.stderr)
+        return EXIT_EMPTY
     if args.strict and summary.rejections:
         print(f"summarize: --strict: {len(summary.rejections)} item(s) rejected", file=sys.stderr)
         return EXIT_REJECTED
     return EXIT_OK
 
 
-def _check_writable(path: Path) -> None:
-    """Fail before any tokens are spent if the result could not be saved."""
-    from summarize.errors import OutputError
-
-    parent = path.parent
-    if path.is_dir():
-        raise OutputError(f"{path}: cannot write output (it is a directory)")
-    if not parent.is_dir():
-        raise OutputError(f"{path}: cannot write output ({parent} is not a directory)")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{path}: cannot write output (permission denied)")
+def _stdin_fd() -> int | None:
+    try:
+        return sys.stdin.fileno() if sys.stdin is not None else None
+    except (AttributeError, OSError, ValueError):  # replaced by a test, or closed
+        return None
 
 
 def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:

@@ -15,6 +15,7 @@ from summarize.conflicts import checked_conflicts, citations, common_words, quan
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
+    ArticleError,
     Claim,
     ComposedSentence,
     ComposedSummary,
@@ -38,6 +39,7 @@ class Composition:
     sentences: list[Sentence] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)  # a failed repair call
 
 
 class SentenceChecker:
@@ -179,6 +181,7 @@ async def _repair(
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
         repairs, repair_error = {}, f" (repair failed: {exc})"
+        result.errors.append(ArticleError(error=f"repair call failed: {exc}", stage="repair"))
     placed = []
     for n, (order, draft, paragraph, problems) in enumerate(failures, 1):
         fixed = repairs.get(n)

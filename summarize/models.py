@@ -71,10 +71,11 @@ class ArticleClaims(BaseModel):
     """Everything one article reports that matters to the story."""
 
     claims: list[ExtractedClaim] = Field(
+        max_length=12,  # summarize.limits.MAX_CLAIMS_PER_ARTICLE
         description=(
             "The article's claims about the story, most important first, at most 12. Skip "
             "navigation, captions, advertisements and site boilerplate."
-        )
+        ),
     )
 
 
@@ -298,9 +299,12 @@ class Rejection(BaseModel):
 
 
 class ArticleError(BaseModel):
-    source_id: str
+    """A model call that failed: an article's extraction, a repair, or the compose call."""
+
+    source_id: str | None = Field(default=None, description="None for the compose stage.")
     path: str | None = None
     error: str
+    stage: Literal["extract", "repair", "compose"] = "extract"
 
 
 class Usage(BaseModel):

@@ -12,7 +12,7 @@ import re
 from pathlib import PurePath
 
 from summarize import __version__
-from summarize.models import Citation, Conflict, Sentence, Summary
+from summarize.models import ArticleError, Citation, Conflict, Sentence, Summary
 
 SCHEMA = 1
 _GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
@@ -92,10 +92,7 @@ def _conflict(conflict: Conflict, notes: _Footnotes) -> str:
 
 def _left_out(summary: Summary) -> list[str]:
     """Bullets for unreadable articles and dropped items: nothing is left out silently."""
-    lines = [
-        f"- {_code(e.source_id)} could not be processed: {_text(_clip(e.error, 160))}"
-        for e in summary.errors
-    ]
+    lines = [_error_line(e) for e in summary.errors]
     rejected = summary.rejections
     if rejected:
         claims = sum(r.stage == "extract" for r in rejected)
@@ -114,6 +111,40 @@ def _left_out(summary: Summary) -> list[str]:
     return lines
 
 
+def _error_line(error: ArticleError) -> str:
+    problem = _text(_clip(error.error, 160))
+    if error.stage == "compose":
+        return f"- the summary could not be written: {problem}"
+    if error.stage == "repair":
+        return f"- {_code(error.source_id or 'summary')}: {problem}"
+    return f"- {_code(error.source_id or '?')} could not be processed: {problem}"
+
+
+def _claims_by_source(summary: Summary, names: dict[str, str], notes: _Footnotes) -> list[str]:
+    """When the compose call failed: every verified claim, grouped by source and footnoted, so
+    a failed summary still shows what was checked (never anything unverified)."""
+    blocks = [
+        "## Verified claims by source",
+        "_The model could not write the summary; these are the claims the checks verified, "
+        "each footnoted to the passage it rests on._",
+    ]
+    for source in summary.sources:
+        own = [c for c in summary.claims if c.source_id == source.id]
+        if not own:
+            continue
+        bullets = []
+        for claim in own:
+            cited = [
+                Citation(
+                    source_id=source.id, claim_id=claim.id, quote=e.quote, start=e.start, end=e.end
+                )
+                for e in claim.evidence
+            ]
+            bullets.append(f"- {_line(_text(claim.statement))}{notes.refs(cited)}")
+        blocks += [f"### {_code(names.get(source.id, source.id))}", "\n".join(bullets)]
+    return blocks
+
+
 def to_markdown(summary: Summary) -> str:
     """GitHub-flavoured Markdown: title, paragraphs, conflicts, single-source points, what the
     checks left out, then one footnote per cited span, numbered in order of first appearance."""
@@ -128,7 +159,9 @@ def to_markdown(summary: Summary) -> str:
     for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
         paragraph = [_sentence(s, notes) for s in summary.sentences if s.paragraph == index]
         blocks.append(_line(" ".join(paragraph)))
-    if not summary.sentences:
+    if any(e.stage == "compose" for e in summary.errors):
+        blocks += _claims_by_source(summary, names, notes)
+    elif not summary.sentences:
         blocks.append("_No sentence survived the checks._")
 
     if summary.conflicts:

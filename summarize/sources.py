@@ -4,6 +4,10 @@ A Source's text is the reference every verified span points into, so it is exact
 read after decoding: line endings (CRLF, CR) and Unicode forms are kept as they are, and only a
 byte-order mark is removed. Bytes that are not UTF-8 are decoded as Windows-1252, then Latin-1,
 with a warning. For HTML the text is what trafilatura extracts, and spans refer to that.
+
+Sizes are checked on bytes before decoding or parsing (summarize.limits), HTML extraction is
+bounded in time, and a file name that is not valid UTF-8 is shown with backslash escapes
+(ids and paths are display strings; a lone surrogate would break every JSON encoder after).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import hashlib
 import os
 import stat
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -25,6 +30,7 @@ from summarize.errors import (
     SourceNotFound,
     SourceTooLong,
 )
+from summarize.limits import BYTES_PER_CHAR, HTML_EXTRACT_SECONDS, MAX_HTML_BYTES
 from summarize.models import Source
 
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm")
@@ -82,19 +88,27 @@ def read_source(path: str | os.PathLike[str], *, max_chars: int = 200_000) -> So
     """Read one article file, whatever its suffix (the user named it explicitly)."""
     label = os.fspath(path)
     file = Path(label)
-    mode = _stat(file, label).st_mode
+    info = _stat(file, label)
+    mode = info.st_mode
+    label = _printable(label)
     if not stat.S_ISREG(mode):
         # Opening a FIFO blocks until someone writes to it; a device may never end.
         kind = (
             "is a directory" if stat.S_ISDIR(mode) else "is not a regular file (a pipe or device?)"
         )
         raise InputError(label, f"{kind}; give an article file, or pipe the text to '-'")
+    html = file.suffix.lower() in _HTML_SUFFIXES
+    limit = _byte_limit(max_chars, html)
+    if info.st_size > limit:
+        raise SourceTooLong(label, _too_many_bytes(info.st_size, limit, max_chars, html))
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(limit + 1)  # the file may have grown since stat
     except OSError as exc:
         raise InputError(label, _reason(exc)) from None
-    html = file.suffix.lower() in _HTML_SUFFIXES
-    return _from_bytes(raw, file.stem, label, label, max_chars, html=html)
+    if len(raw) > limit:
+        raise SourceTooLong(label, _too_many_bytes(len(raw), limit, max_chars, html, more=True))
+    return _from_bytes(raw, _printable(file.stem), label, label, max_chars, html=html)
 
 
 def source_from_text(text: str, source_id: str, *, path: str | None = None) -> Source:
@@ -105,25 +119,37 @@ def source_from_text(text: str, source_id: str, *, path: str | None = None) -> S
 
 def _read_stdin(stdin: TextIO | BinaryIO | None, max_chars: int) -> Source:
     stream = stdin if stdin is not None else sys.stdin
-    data = getattr(stream, "buffer", stream).read()  # the bytes, not a locale decoding
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if stream is None or getattr(stream, "closed", False):
+        raise InputError(_STDIN, "standard input is closed; pipe the article text to '-'")
+    limit = _byte_limit(max_chars, html=False)
+    try:
+        data = getattr(stream, "buffer", stream).read(limit + 1)  # bytes, not a locale decoding
+    except (OSError, ValueError) as exc:
+        raise InputError(_STDIN, f"cannot be read ({type(exc).__name__})") from None
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    if len(raw) > limit:
+        raise SourceTooLong(_STDIN, _too_many_bytes(len(raw), limit, max_chars, False, more=True))
     return _from_bytes(raw, "stdin", None, _STDIN, max_chars, empty="standard input is empty")
 
 
 def _read_directory(label: str, max_chars: int) -> list[Source]:
+    names = []
     try:
-        names = sorted(
-            entry.name
-            for entry in os.scandir(label)
-            if not entry.name.startswith(".")
-            and entry.name.lower().endswith(ARTICLE_SUFFIXES)
-            and entry.is_file()
-        )
+        with os.scandir(label) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.name.lower().endswith(ARTICLE_SUFFIXES):
+                    continue
+                try:
+                    regular = entry.is_file()
+                except OSError as exc:  # a symlink loop, say: name the entry, not the folder
+                    raise InputError(_printable(entry.path), _reason(exc)) from None
+                if regular:
+                    names.append(entry.name)
     except OSError as exc:
-        raise InputError(label, _reason(exc)) from None
+        raise InputError(_printable(label), _reason(exc)) from None
     if not names:
-        raise NoArticles(label, "no .txt, .md or .html articles in this directory")
-    return [read_source(os.path.join(label, name), max_chars=max_chars) for name in names]
+        raise NoArticles(_printable(label), "no .txt, .md or .html articles in this directory")
+    return [read_source(os.path.join(label, name), max_chars=max_chars) for name in sorted(names)]
 
 
 def _from_bytes(
@@ -183,6 +209,26 @@ def _check(text: str, label: str, max_chars: int | None, empty: str) -> None:
         )
 
 
+def _byte_limit(max_chars: int, html: bool) -> int:
+    """Bytes above which an article cannot fit: checked before decoding or parsing."""
+    return MAX_HTML_BYTES if html else BYTES_PER_CHAR * max_chars + len(codecs.BOM_UTF8)
+
+
+def _too_many_bytes(size: int, limit: int, max_chars: int, html: bool, more: bool = False) -> str:
+    over = "over " if more else ""
+    if html:
+        return f"{over}{size:,} bytes of HTML, over the limit of {limit:,} bytes"
+    return (
+        f"{over}{size:,} bytes, more than {max_chars:,} characters can take (split the "
+        "article or raise max_article_chars)"
+    )
+
+
+def _printable(name: str) -> str:
+    """A file name as a valid str: undecodable bytes (surrogate escapes) shown as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def _extract_html(html: str, label: str) -> str:
     try:
         import trafilatura  # lazily: it takes a while to import and is an optional extra
@@ -191,19 +237,35 @@ def _extract_html(html: str, label: str) -> str:
         if exc.name != "trafilatura":  # installed, but one of its dependencies is broken
             problem += f" (trafilatura failed to import: {str(exc).splitlines()[0]})"
         raise InputError(label, problem) from None
-    text = trafilatura.extract(
-        html, include_comments=False, include_tables=False, favor_precision=True
-    )
-    return text or ""
+    box: dict[str, object] = {}
+
+    def extract() -> None:
+        try:
+            box["text"] = trafilatura.extract(
+                html, include_comments=False, include_tables=False, favor_precision=True
+            )
+        except Exception as exc:  # reported below as this file's problem
+            box["error"] = exc
+
+    # A daemon thread: past the bound the caller gets an error and exiting is never blocked.
+    worker = threading.Thread(target=extract, name=f"extract {label}", daemon=True)
+    worker.start()
+    worker.join(HTML_EXTRACT_SECONDS)
+    if worker.is_alive():
+        raise InputError(label, f"HTML extraction took over {HTML_EXTRACT_SECONDS:g} s; gave up")
+    if "error" in box:
+        error = box["error"]
+        raise InputError(label, f"HTML extraction failed ({type(error).__name__})")
+    return str(box.get("text") or "")
 
 
 def _stat(path: Path, label: str) -> os.stat_result:
     try:
         return path.stat()
     except FileNotFoundError:
-        raise SourceNotFound(label, "no such file or directory") from None
+        raise SourceNotFound(_printable(label), "no such file or directory") from None
     except OSError as exc:
-        raise InputError(label, _reason(exc)) from None
+        raise InputError(_printable(label), _reason(exc)) from None
 
 
 def _reason(exc: OSError) -> str:
