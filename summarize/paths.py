@@ -39,8 +39,7 @@ def check_output(output: Path, inputs: Iterable[str], *, stdin_fd: int | None = 
             from_stdin = _identity(os.fstat, stdin_fd) if stdin_fd is not None else None
             if identity is not None and from_stdin == identity:
                 raise OutputError(
-                    f"{output}: is the article read from standard input; "
-                    "choose another output file"
+                    f"{output}: is the article read from standard input; choose another output file"
                 )
             continue
         for path in _files(Path(name)):
