@@ -19,8 +19,10 @@ _GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
 _MAX_LISTED = 10  # rejections listed one by one in the Markdown; the JSON has them all
 
 _SPACE = re.compile(r"\s+")  # str patterns match NBSP and other Unicode spaces too
-# GFM inline syntax, plus `$` (GitHub math), `~` (strikethrough) and `#` (headings, issue refs).
-_INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)")
+# GFM inline syntax, plus `$` (GitHub math), `~` (strikethrough) and `#` (headings, issue refs),
+# and what GFM's autolink extension turns into links (`https://`, `www.`: escaping the `:` or
+# the `.` stops it; an e-mail address is linked after parsing, escapes or not).
+_INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)|:(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 _BULLET = re.compile(r"^[-+>]|^(\d{1,9})([.)])(?=\s|$)")
 
 
