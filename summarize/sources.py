@@ -225,8 +225,12 @@ def _too_many_bytes(size: int, limit: int, max_chars: int, html: bool, more: boo
 
 
 def _printable(name: str) -> str:
-    """A file name as a valid str: undecodable bytes (surrogate escapes) shown as \\xNN."""
-    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file name fit for one line of text: undecodable bytes (surrogate escapes) shown as
+    \\xNN, control characters (a newline in a name) as their escapes."""
+    valid = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if valid.isprintable():
+        return valid
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in valid)
 
 
 def _extract_html(html: str, label: str) -> str:

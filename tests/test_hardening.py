@@ -582,3 +582,12 @@ def test_bare_urls_in_article_text_are_not_autolinked() -> None:
 
     text = _text("See https://example.com/a and WWW.example.org, at 10:30.")
     assert text == "See https\\://example.com/a and WWW\\.example.org, at 10:30."
+
+
+def test_the_schema_sends_the_claims_cap_to_the_model() -> None:
+    from summarize.limits import MAX_CLAIMS_PER_ARTICLE
+    from summarize.models import ArticleClaims
+
+    claims = ArticleClaims.model_json_schema()["properties"]["claims"]
+    assert claims["maxItems"] == MAX_CLAIMS_PER_ARTICLE
+    assert f"at most {MAX_CLAIMS_PER_ARTICLE}" in claims["description"]
