@@ -591,3 +591,15 @@ def test_the_schema_sends_the_claims_cap_to_the_model() -> None:
     claims = ArticleClaims.model_json_schema()["properties"]["claims"]
     assert claims["maxItems"] == MAX_CLAIMS_PER_ARTICLE
     assert f"at most {MAX_CLAIMS_PER_ARTICLE}" in claims["description"]
+
+
+def test_the_readme_exit_code_table_lists_exactly_the_codes_the_cli_returns() -> None:
+    import re
+
+    from summarize import cli
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    listed = {int(code) for code in re.findall(r"^\| (\d+) \|", readme, re.MULTILINE)}
+    returned = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
+    assert listed == returned == {0, 1, 2, 3, 4, 5, 130}
+    assert all(f"{code} " in cli.EXAMPLES for code in returned)
