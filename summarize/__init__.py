@@ -3,6 +3,7 @@
     >>> import summarize
     >>> result = summarize.summarize(["a.txt", "b.txt"], model="gpt-4.1-mini")
     >>> print(result.to_markdown())
+    >>> print(summarize.check("draft.md text…", ["a.txt", "b.txt"]).line())  # no model
 
 Names load on first use, so `import summarize` stays light: openai and instructor are
 imported only when a run needs the model.
@@ -21,6 +22,8 @@ _EXPORTS = {
     "Summarizer": "summarize.api",
     "Settings": "summarize.settings",
     "load_sources": "summarize.sources",
+    "check": "summarize.audit",
+    "DraftCheck": "summarize.models",
     "verify_quote": "summarize.verify",
     "check_numbers": "summarize.numbers",
     "Summary": "summarize.models",
@@ -47,6 +50,7 @@ __all__ = [
     "ClaimKind",
     "ConfigError",
     "Conflict",
+    "DraftCheck",
     "Evidence",
     "InputError",
     "ModelError",
@@ -61,6 +65,7 @@ __all__ = [
     "Summary",
     "Usage",
     "asummarize",
+    "check",
     "check_numbers",
     "load_sources",
     "summarize",
@@ -69,12 +74,14 @@ __all__ = [
 
 if TYPE_CHECKING:
     from summarize.api import Summarizer, asummarize, summarize
+    from summarize.audit import check
     from summarize.errors import ConfigError, InputError, ModelError, SummarizeError
     from summarize.models import (
         Citation,
         Claim,
         ClaimKind,
         Conflict,
+        DraftCheck,
         Evidence,
         NumberCheck,
         QuoteMatch,

@@ -14,14 +14,21 @@ import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from summarize.compose import Composition, compose
+from summarize.budget import (
+    compose_within_budget,
+    context_window,
+    expected_compose_tokens,
+    prompt_budget,
+    window_chars_for,
+)
+from summarize.compose import Composition
 from summarize.errors import ConfigError, ModelError
-from summarize.extract import ArticleResult, extract_all
-from summarize.limits import MAX_COMPOSE_CHARS
+from summarize.extract import ArticleResult
 from summarize.llm import LLM
-from summarize.models import ArticleError, Claim, Rejection, Source, Summary
+from summarize.models import ArticleError, Source, Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
+from summarize.windows import extract_windowed, window_count
 
 if TYPE_CHECKING:
     import httpx2
@@ -54,31 +61,49 @@ class Summarizer:
         if self.transport is None and self.settings.needs_key():
             raise ConfigError(NO_KEY)
         llm = LLM(self.settings, transport=self.transport)
-        done = 0
+        context = context_window(self.settings.model, self.settings.context_tokens)
+        window_chars = window_chars_for(context, self.settings.window_chars)
+        done, calls = 0, window_count(sources, window_chars)
+        if progress is not None:
+            expected, budget = (
+                expected_compose_tokens(sources, window_chars),
+                prompt_budget(context),
+            )
+            if expected > budget:
+                progress(
+                    f"expect ~{expected:,} tokens of claims, over the {budget:,}-token compose "
+                    f"budget of a {context:,}-token window: composing in groups"
+                )
 
         def report(result: ArticleResult) -> None:
             nonlocal done
             done += 1
             if progress is not None:
-                progress(_progress_line(done, len(sources), result))
+                progress(_progress_line(done, calls, result))
 
         try:
-            results = await extract_all(
-                llm, sources, concurrency=self.settings.concurrency, on_done=report
+            results = await extract_windowed(
+                llm,
+                sources,
+                concurrency=self.settings.concurrency,
+                window_chars=window_chars,
+                on_done=report,
             )
             claims = [c for r in results for c in r.claims]
             failed = [r.error for r in results if r.error is not None]
             if not claims and failed:
                 raise ModelError(f"no article could be processed; first error: {failed[0].error}")
             errors = failed + [r.repair_error for r in results if r.repair_error is not None]
-            rejections = [x for r in results for x in r.rejections]
             if claims:
-                composable, left_out = fit_compose_input(claims)
-                rejections += left_out
-                if progress is not None:
-                    progress(f"composing from {len(composable)} verified claims")
                 try:
-                    composition = await compose(llm, composable, sources)
+                    composition = await compose_within_budget(
+                        llm,
+                        claims,
+                        sources,
+                        context_tokens=context,
+                        concurrency=self.settings.concurrency,
+                        progress=progress,
+                    )
                 except ModelError as exc:  # what was verified is still emitted, by source
                     composition = Composition(title=COMPOSE_FAILED)
                     errors.append(ArticleError(error=str(exc), stage="compose"))
@@ -92,43 +117,13 @@ class Summarizer:
             conflicts=composition.conflicts,
             sources=sources,
             claims=claims,
-            rejections=rejections + composition.rejections,
+            rejections=[x for r in results for x in r.rejections] + composition.rejections,
             errors=errors + composition.errors,
             usage=llm.usage,
         )
 
 
 COMPOSE_FAILED = "Verified claims by source (the summary could not be written)"
-
-
-def fit_compose_input(claims: list[Claim]) -> tuple[list[Claim], list[Rejection]]:
-    """The claims that fit MAX_COMPOSE_CHARS, taken round-robin across sources (each source's
-    claims come most important first), and a Rejection for each claim left out."""
-    by_source: dict[str, list[Claim]] = {}
-    for claim in claims:
-        by_source.setdefault(claim.source_id, []).append(claim)
-    kept: set[str] = set()
-    used = 0
-    for rank in range(max(map(len, by_source.values()), default=0)):
-        for own in by_source.values():
-            if rank < len(own):
-                claim = own[rank]
-                size = len(claim.statement) + sum(len(e.quote) for e in claim.evidence) + 40
-                if used + size <= MAX_COMPOSE_CHARS:
-                    kept.add(claim.id)
-                    used += size
-    left_out = [
-        Rejection(
-            stage="compose",
-            source_id=c.source_id,
-            item=c.statement,
-            reason=f"verified, but not sent to the composer: the claims exceed the compose "
-            f"input limit of {MAX_COMPOSE_CHARS:,} characters",
-        )
-        for c in claims
-        if c.id not in kept
-    ]
-    return [c for c in claims if c.id in kept], left_out
 
 
 def summarize(inputs: Inputs, **settings: Any) -> Summary:
@@ -147,8 +142,8 @@ def _as_dict(settings: Settings) -> dict[str, Any]:
 
 def _progress_line(done: int, total: int, result: ArticleResult) -> str:
     head = f"[{done}/{total}] {result.source.id}: "
-    if result.error is not None:
-        return head + "failed: " + result.error.error
+    if result.error is not None:  # its message starts with the id already
+        return head + "failed: " + result.error.error.removeprefix(f"{result.source.id}: ")
     return head + f"{len(result.claims)} claims verified, {len(result.rejections)} rejected"
 
 

@@ -17,7 +17,14 @@ import warnings
 from pathlib import Path
 from typing import NoReturn
 
-from summarize.settings import DEFAULT_MODEL, MODES
+from summarize.settings import (
+    DEFAULT_MAX_ARTICLE_CHARS,
+    DEFAULT_MODE,
+    DEFAULT_MODEL,
+    ENV_MODE,
+    ENV_MODEL,
+    MODES,
+)
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
 EXIT_INTERRUPTED = 130
@@ -27,12 +34,30 @@ examples:
   summarize seeds --replay fixtures          offline demo from recorded model answers
   summarize a.txt b.txt -o summary.md        with OPENAI_API_KEY set
   summarize news/ --format json > run.json   the whole provenance graph
+  summarize news/ -o report.html             a page to audit every footnote in a browser
   summarize news/ --base-url http://localhost:11434/v1 -m llama3.1 --mode json_schema
   cat article.txt | summarize - other.txt    read one article from stdin
+  summarize https://example.com/story.html a.txt   fetch a page (needs the html extra)
 
+environment: OPENAI_API_KEY, OPENAI_BASE_URL, SUMMARIZE_MODEL, SUMMARIZE_MODE,
+  SUMMARIZE_CACHE_DIR; a flag wins over the environment, which wins over the default.
 exit codes: 0 ok, 1 runtime error, 2 usage, 3 rejections with --strict, 4 a model call failed
 (output still printed), 5 no claim could be verified, 130 interrupted
 """
+NO_KEY = (
+    "no API key: set OPENAI_API_KEY, or point --base-url (or OPENAI_BASE_URL) at a local "
+    "OpenAI-compatible server (e.g. http://localhost:11434/v1 for Ollama), or run the offline "
+    "demo: summarize seeds --replay fixtures"
+)
+FORMATS = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
+"""Output format by the -o file's extension, when --format is not given."""
+SHELLS = ("bash", "zsh", "tcsh")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -51,6 +76,61 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, got {text}")
+    return value
+
+
+class _Version(argparse.Action):
+    """Print the installed package's version and exit; read only when asked for."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        print(f"summarize {version()}")
+        parser.exit(EXIT_OK)
+
+
+class _Completion(argparse.Action):
+    """Print a shell completion script (made by shtab, an optional extra) and exit."""
+
+    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+        try:
+            import shtab
+        except ImportError:
+            parser.exit(
+                EXIT_ERROR,
+                "summarize: shell completion needs the optional extra: "
+                "pip install 'summarize[completion]'\n",
+            )
+        for action in parser._actions:
+            if action.dest in ("paths", "output"):
+                action.complete = shtab.FILE  # type: ignore[attr-defined]
+            elif action.dest in ("replay", "record", "cache_dir"):
+                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+        print(shtab.complete(parser, shell=str(values)).rstrip("\n"))
+        parser.exit(EXIT_OK)
+
+
+def version() -> str:
+    """The installed distribution's version (package metadata), else the source tree's."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("summarize")
+    except PackageNotFoundError:
+        from summarize import __version__
+
+        return __version__
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="summarize",
@@ -59,13 +139,51 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("paths", nargs="+", metavar="PATH", help="article files, directories, or -")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    p.add_argument("-m", "--model", default=DEFAULT_MODEL, help=f"default {DEFAULT_MODEL}")
-    p.add_argument("--base-url", help="any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp)")
-    p.add_argument("--mode", choices=MODES, default="tools", help="how instructor asks for JSON")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per request")
+    p.add_argument("--version", action=_Version)
+    p.add_argument(
+        "--print-completion",
+        action=_Completion,
+        choices=SHELLS,
+        metavar="SHELL",
+        help=f"print a completion script for {', '.join(SHELLS)} and exit",
+    )
+    p.add_argument(
+        "paths", nargs="+", metavar="PATH", help="article files, directories, URLs, or -"
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the result here, not stdout; .json means --format json, .html html",
+    )
+    p.add_argument(
+        "--format",
+        choices=("markdown", "json", "html"),
+        help="default: from -o's extension, else markdown",
+    )
+    p.add_argument(
+        "--include-text",
+        action="store_true",
+        help="with --format json: add each article's text (sources[].text) as the spans index it",
+    )
+    p.add_argument("-m", "--model", help=f"default: {ENV_MODEL} or {DEFAULT_MODEL}")
+    p.add_argument(
+        "--base-url", help="any OpenAI-compatible endpoint; default: OPENAI_BASE_URL or OpenAI"
+    )
+    p.add_argument(
+        "--mode",
+        choices=MODES,
+        help=f"how to ask for JSON; default: {ENV_MODE} or {DEFAULT_MODE} (see README)",
+    )
+    p.add_argument(
+        "--timeout", type=_seconds, default=120.0, metavar="SECONDS", help="per request (120)"
+    )
+    p.add_argument(
+        "--stdin-id",
+        default="stdin",
+        metavar="ID",
+        help="the id of the article read from - (default stdin); a replay matches on ids",
+    )
     p.add_argument("--replay", metavar="DIR", help="answer from recordings under DIR, offline")
     p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
@@ -74,9 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-article-chars",
         type=_positive,
-        default=200_000,
+        default=DEFAULT_MAX_ARTICLE_CHARS,
         metavar="N",
-        help="longest article accepted, in characters (default 200000)",
+        help="longest article accepted, in characters (default 32000000); "
+        "long ones are read in windows",
+    )
+    p.add_argument(
+        "--window-chars",
+        type=_positive,
+        default=60_000,
+        metavar="N",
+        help="read longer articles in overlapping windows of N characters (default 60000)",
+    )
+    p.add_argument(
+        "--context-tokens",
+        type=_positive,
+        metavar="N",
+        help="the model's context window in tokens (default: known per model, else 8192); "
+        "claims that do not fit one compose call are composed in groups and merged",
     )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
@@ -85,7 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-SUBCOMMANDS: dict[str, str] = {}
+SUBCOMMANDS: dict[str, str] = {
+    "check": "summarize.audit_output:main",
+}
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
 to be named like a subcommand is given as ./NAME."""
@@ -98,7 +233,10 @@ def main(argv: list[str] | None = None) -> int:
 
         module, _, function = SUBCOMMANDS[argv[0]].partition(":")
         return int(getattr(import_module(module), function)(argv[1:]))
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.include_text and _format(args) != "json":
+        parser.error("--include-text needs --format json (the HTML report always has the texts)")
     try:
         return _run(args)
     except KeyboardInterrupt:
@@ -106,23 +244,23 @@ def main(argv: list[str] | None = None) -> int:
         print(f"summarize: interrupted{kept}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as exc:
-        return _failed(exc, debug=args.debug)
+        return _failed(exc, args)
 
 
-def _failed(exc: Exception, *, debug: bool) -> int:
+def _failed(exc: Exception, args: argparse.Namespace) -> int:
     """One redacted line on stderr (after the traceback with --debug); the exit code for exc."""
     from summarize.errors import ConfigError, ModelError, SummarizeError
 
-    if debug:
+    if args.debug:
         import traceback
 
         traceback.print_exc()
     if isinstance(exc, SummarizeError):
-        print(f"summarize: {_one_line(str(exc))}", file=sys.stderr)
+        _say(f"{_one_line(str(exc))}{_hint(args, exc)}")
     else:
         what = _one_line(f"{type(exc).__name__}: {exc}")
-        hint = "" if debug else " (run with --debug for the traceback)"
-        print(f"summarize: internal error: {what}{hint}", file=sys.stderr)
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        _say(f"internal error: {what}{hint}")
         return EXIT_ERROR
     if isinstance(exc, ModelError):
         return EXIT_MODEL
@@ -141,18 +279,24 @@ def _one_line(text: str) -> str:
 
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
-    from summarize.errors import OutputError
-    from summarize.paths import check_output
+    from summarize.errors import ConfigError, OutputError
+    from summarize.fetch import is_url
+    from summarize.paths import check_not_an_input
+    from summarize.sources import load_sources
 
-    if args.output:
+    output = Path(args.output) if args.output else None
+    fmt = _format(args)
+    if output is not None:
+        _check_writable(output)
         stdin_fd = _stdin_fd() if "-" in args.paths else None
-        check_output(Path(args.output), args.paths, stdin_fd=stdin_fd)
+        files = [p for p in args.paths if not is_url(p)]
+        check_not_an_input(output, files, stdin_fd=stdin_fd)
     warnings.simplefilter("default")
     warnings.showwarning = _warning_line
+    chosen = {"model": args.model, "mode": args.mode}  # None: the environment, else the default
     summarizer = Summarizer(
-        model=args.model,
+        **{name: value for name, value in chosen.items() if value is not None},
         base_url=args.base_url,
-        mode=args.mode,
         timeout=args.timeout,
         replay_dir=args.replay,
         record_dir=args.record,
@@ -160,35 +304,54 @@ def _run(args: argparse.Namespace) -> int:
         use_cache=not args.no_cache,
         concurrency=args.concurrency,
         max_article_chars=args.max_article_chars,
+        window_chars=args.window_chars,
+        context_tokens=args.context_tokens,
     )
+    inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
+    sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
+    if summarizer.settings.needs_key():
+        raise ConfigError(NO_KEY)
+    for source in sources:
+        for warning in source.warnings:
+            _say(f"warning: {source.path or source.url or source.id}: {warning}")
+    if len(sources) == 1:
+        _say(
+            "note: only one article: nothing can be consensus, so every point will be "
+            "reported by one source only"
+        )
     show_progress = not args.quiet and sys.stderr.isatty()
     progress = (lambda line: print(line, file=sys.stderr)) if show_progress else None
-    inputs = ["-" if p == "-" else Path(p) for p in args.paths]
-    summary = summarizer.run(inputs, progress=progress)
+    summary = summarizer.run(sources, progress=progress)
 
-    text = summary.to_json() if args.format == "json" else summary.to_markdown()
-    if args.output:
-        try:
-            Path(args.output).write_text(text if text.endswith("\n") else text + "\n", "utf-8")
-        except OSError as exc:
-            raise OutputError(f"{args.output}: cannot write output ({exc.strerror})") from None
+    if fmt == "json":
+        text = summary.to_json(include_text=args.include_text)
     else:
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
-    for source in summary.sources:
-        for warning in source.warnings:
-            print(f"summarize: warning: {source.path or source.id}: {warning}", file=sys.stderr)
+        text = getattr(summary, f"to_{fmt}")()
+    text = text if text.endswith("\n") else text + "\n"
+    if output is not None:
+        try:
+            output.write_text(text, "utf-8")
+        except OSError as exc:
+            raise OutputError(f"{output}: cannot write output ({exc.strerror})") from None
+    else:
+        sys.stdout.write(text)
     for error in summary.errors:
-        where = f"{error.path}: " if error.path else ""
-        print(f"summarize: {where}{_one_line(error.error)}", file=sys.stderr)
+        where = f"{error.path}: " if error.path else ""  # the message starts with the id
+        _say(f"{where}{_one_line(error.error)}{_hint(args, error.error)}")
+    if args.record and summary.usage.calls == 0:
+        _say(
+            f"note: nothing recorded in {args.record}: every answer came from the cache "
+            "(run again with --no-cache to record them)"
+        )
     if args.usage:
-        print(f"summarize: {summary.usage.line()}", file=sys.stderr)
+        _say(summary.usage.line())
     if summary.errors:
         return EXIT_MODEL
     if not summary.claims:
-        print("summarize: no claim could be verified; nothing to summarize", file=sys.stderr)
+        _say("no claim could be verified; nothing to summarize")
         return EXIT_EMPTY
     if args.strict and summary.rejections:
-        print(f"summarize: --strict: {len(summary.rejections)} item(s) rejected", file=sys.stderr)
+        _say(f"--strict: {len(summary.rejections)} item(s) rejected")
         return EXIT_REJECTED
     return EXIT_OK
 
@@ -198,6 +361,45 @@ def _stdin_fd() -> int | None:
         return sys.stdin.fileno() if sys.stdin is not None else None
     except (AttributeError, OSError, ValueError):  # replaced by a test, or closed
         return None
+
+
+def _hint(args: argparse.Namespace, error: object) -> str:
+    """What the CLI user can do about an error the API reports in its own terms."""
+    if "no recording" not in str(error):
+        return ""
+    if args.replay and "-" in args.paths and args.stdin_id == "stdin":
+        return (
+            " (a recording matches an article by its id, and standard input's is 'stdin': "
+            "give the recorded id with --stdin-id ID)"
+        )
+    return " (on the command line: --record DIR)"
+
+
+def _say(line: str) -> None:
+    print(f"summarize: {line}", file=sys.stderr)
+
+
+def _format(args: argparse.Namespace) -> str:
+    """--format, else the format -o's extension names (.json, .md, .html), else markdown."""
+    if args.format:
+        return args.format
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    return FORMATS.get(suffix, "markdown")
+
+
+def _check_writable(path: Path) -> None:
+    """Fail before any tokens are spent if the result could not be saved."""
+    from summarize.errors import OutputError
+
+    parent = path.parent
+    if path.is_dir():
+        raise OutputError(f"{path}: cannot write output (it is a directory)")
+    if not parent.exists():
+        raise OutputError(f"{path}: cannot write output (the folder {parent} does not exist)")
+    if not parent.is_dir():
+        raise OutputError(f"{path}: cannot write output ({parent} is a file, not a folder)")
+    if not os.access(parent, os.W_OK):
+        raise OutputError(f"{path}: cannot write output (permission denied)")
 
 
 def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:

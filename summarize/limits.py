@@ -11,11 +11,9 @@ MAX_ANSWER_BYTES = 4_000_000
 """One HTTP answer from the model server, decoded (so a gzip bomb is caught too)."""
 
 MAX_CLAIMS_PER_ARTICLE = 12
-"""The schema's maximum (ArticleClaims.claims, maxItems): more is re-asked, then an error."""
-
-MAX_COMPOSE_CHARS = 400_000
-"""The claims listing sent to the composer (about 100k tokens); claims past it are left out,
-round-robin across sources so every source keeps its most important claims, and reported."""
+"""The schema's maximum (ArticleClaims.claims, maxItems): more is re-asked, then an error.
+With it, the compose input grows with the number of articles (windows), never with what one
+answer claims; summarize.budget fits it to the model's context window."""
 
 MAX_HTML_BYTES = 5_000_000
 """An HTML article before extraction; extraction time grows faster than its size."""

@@ -6,7 +6,10 @@ label. Each concern has one owner, so attempts are never multiplied:
 
 - transport faults (408, 409, 429, 5xx, timeouts, dropped connections): tenacity, here, up to
   `settings.retries` times with exponential backoff and jitter, honouring Retry-After;
-  the openai SDK's own retries are off (max_retries=0);
+  the openai SDK's own retries are off (max_retries=0). Not retried, because the same request
+  gets the same answer: a server that cannot be reached at all (connection refused, unknown
+  host: the error names the URL at once), and a 5xx whose body is a request validation error
+  (llama-cpp-python answers a request shape it does not take with HTTP 500);
 - malformed output: instructor re-asks, up to `settings.reasks` times, but never for a
   refusal (pointless) or a truncated answer (instructor raises at once on those);
 - caching: `summarize.cache`, keyed on what determines the answer and never the API key;
@@ -58,7 +61,14 @@ BACKOFF_BASE = 1.0
 MAX_WAIT = 60.0
 """Cap on any single wait, Retry-After included."""
 
-_MODES = {"tools": "TOOLS", "json_schema": "JSON_SCHEMA", "json": "JSON", "md_json": "MD_JSON"}
+_MODES = {
+    "tools": "TOOLS",
+    "json_schema": "JSON_SCHEMA",
+    "json_object_schema": "JSON",  # plus the schema inside response_format: see _attempt
+    "json": "JSON",
+    "md_json": "MD_JSON",
+}
+_VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
     r"\bI(?:['’]m| am) (?:sorry|unable)|\bI (?:can(?:no|['’])t|won['’]t)\b"
@@ -187,6 +197,10 @@ class LLM:
             before_sleep=count_reask,
             reraise=True,
         )
+        extra: dict[str, Any] = {}
+        if self.settings.mode == "json_object_schema":  # llama-cpp-python's constrained JSON
+            schema = response_model.model_json_schema()
+            extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         try:
             result, _ = await self._client.chat.completions.create_with_completion(
                 response_model=response_model,
@@ -194,6 +208,7 @@ class LLM:
                 model=self.settings.model,
                 max_retries=reasking,
                 hooks=hooks,
+                **extra,
             )
             return result
         except Exception as exc:
@@ -281,13 +296,20 @@ class LLM:
         carried = _carried(exc)
         if isinstance(carried, ReplayMissError):
             return ReplayMissError(
-                f"{label}: {carried}; record it with --record DIR and a real model"
+                f"{label}: {carried}; record it first with a real model and record_dir"
             )
         if isinstance(carried, ModelError):
             return type(carried)(f"{label}: {self._clean(str(carried))}")
         if carried is not None:  # a local fault (OutputError): not the model's, never retried
             return carried
+        unreachable = _unreachable(exc)
+        if unreachable is not None:
+            url = self.settings.resolved_base_url() or "https://api.openai.com/v1"
+            return ModelAPIError(f"{label}: cannot reach {url} ({unreachable})")
         what = self._clean(_describe(exc, self.settings.timeout))
+        if _rejected_request(exc) and "json_object" in what and self.settings.mode != "json":
+            what += " (a server that takes the schema inside json_object needs the "
+            what += "json_object_schema mode: llama-cpp-python)"
         if _is_transient(exc):
             return ModelAPIError(f"{label}: gave up after {self.settings.retries} retries: {what}")
         return ModelAPIError(f"{label}: {what}")
@@ -353,8 +375,43 @@ def _is_transient(exc: BaseException) -> bool:
     import openai
 
     if isinstance(exc, openai.APIStatusError):
+        if _rejected_request(exc):
+            return False
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
-    return isinstance(exc, openai.APIConnectionError) and _carried(exc) is None
+    return (
+        isinstance(exc, openai.APIConnectionError)
+        and _carried(exc) is None
+        and _unreachable(exc) is None
+    )
+
+
+def _rejected_request(exc: BaseException) -> bool:
+    """A 5xx whose message is a validation error of the request (pydantic's wording)."""
+    import openai
+
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code < 500:
+        return False
+    return bool(_VALIDATION.search(f"{exc.body} {exc.message}"))
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """Why no connection could be made at all (refused, unknown host), else None."""
+    import socket
+
+    import httpx2
+
+    chain, seen = [], set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    if not any(isinstance(e, httpx2.ConnectError) for e in chain):
+        return None
+    if any(isinstance(e, ConnectionRefusedError) for e in chain):
+        return "connection refused: is the server running?"
+    if any(isinstance(e, socket.gaierror) for e in chain):
+        return "unknown host"
+    return f"cannot connect: {next(str(e) for e in chain if isinstance(e, httpx2.ConnectError))}"
 
 
 def _retry_after(exc: BaseException | None) -> float | None:

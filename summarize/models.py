@@ -237,6 +237,10 @@ class Source(BaseModel):
 
     id: str
     path: str | None = None
+    url: str | None = Field(default=None, description="Where the article was fetched from.")
+    name: str | None = Field(
+        default=None, description="What readers recognise: a headline, a site, a file name."
+    )
     sha256: str
     text: str = Field(repr=False)
     encoding: str = "utf-8"
@@ -345,7 +349,106 @@ class Summary(BaseModel):
 
         return to_markdown(self)
 
-    def to_json(self) -> str:
+    def to_json(self, *, include_text: bool = False) -> str:
         from summarize.render import to_json
+
+        return to_json(self, include_text=include_text)
+
+    def to_html(self) -> str:
+        """A self-contained page: click a footnote to see its passage marked in the article."""
+        from summarize.html import to_html
+
+        return to_html(self)
+
+
+# --------------------------------------------------------------------------- draft audit (#15)
+# What `summarize check` reports about a draft written elsewhere; built by summarize.audit.
+
+AuditKind = Literal["quotation", "number", "name"]
+
+
+class Backing(BaseModel):
+    """A source passage behind one item of a draft (or, for an unbacked item, the nearest)."""
+
+    source_id: str
+    start: int = Field(description="source.text[start:end] is `text`.")
+    end: int
+    text: str
+    match: str | None = Field(
+        default=None, description="Quotations: the verifier's match kind (exact, normalized…)."
+    )
+    quoted_speech: bool | None = Field(
+        default=None,
+        description="Quotations: inside quotation marks in the source (quoted speech), or the "
+        "source's own prose.",
+    )
+    context: str | None = Field(
+        default=None, description="Numbers: the source sentence that states the number."
+    )
+    shared_words: list[str] = Field(
+        default_factory=list,
+        description="Numbers: content words the draft sentence shares with that sentence.",
+    )
+
+
+class CheckedItem(BaseModel):
+    """One quotation, number or proper name of the draft, and whether a source backs it."""
+
+    kind: AuditKind
+    text: str = Field(description="As written in the draft: draft.text[start:end].")
+    start: int
+    end: int
+    sentence: int = Field(description="Index into DraftCheck.sentences.")
+    verdict: Literal["backed", "unbacked"]
+    backing: list[Backing] = Field(default_factory=list, description="Best first.")
+    closest: Backing | None = Field(default=None, description="Unbacked: the nearest passage.")
+    diagnosis: str
+
+
+class DraftSpan(BaseModel):
+    start: int
+    end: int
+
+
+class DraftCheck(BaseModel):
+    """A draft audited against sources: every quotation, number and name, backed or not."""
+
+    draft: Source
+    sources: list[Source]
+    sentences: list[DraftSpan]
+    items: list[CheckedItem]
+
+    def of_kind(self, kind: AuditKind) -> list[CheckedItem]:
+        return [i for i in self.items if i.kind == kind]
+
+    @property
+    def unbacked(self) -> list[CheckedItem]:
+        return [i for i in self.items if i.verdict == "unbacked"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.unbacked
+
+    def line(self) -> str:
+        """n quotations, n numbers, n names; n unbacked (by kind)."""
+        counts = ", ".join(
+            f"{len(self.of_kind(k))} {k}{'' if len(self.of_kind(k)) == 1 else 's'}"
+            for k in ("quotation", "number", "name")
+        )
+        unbacked = [i.kind for i in self.unbacked]
+        detail = ", ".join(
+            f"{unbacked.count(k)} {k}{'' if unbacked.count(k) == 1 else 's'}"
+            for k in ("quotation", "number", "name")
+            if k in unbacked
+        )
+        return f"{counts}; {len(unbacked)} unbacked" + (f" ({detail})" if detail else "")
+
+    def to_markdown(self) -> str:
+        from summarize.audit_output import to_markdown
+
+        return to_markdown(self)
+
+    def to_json(self) -> str:
+        from summarize.audit_output import to_json
 
         return to_json(self)

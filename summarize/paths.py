@@ -7,6 +7,7 @@ up front with one line naming the path.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import stat
 import tempfile
@@ -18,20 +19,13 @@ from summarize.errors import OutputError
 from summarize.sources import ARTICLE_SUFFIXES
 
 
-def check_output(output: Path, inputs: Iterable[str], *, stdin_fd: int | None = None) -> None:
-    """Refuse an output path that is writable nowhere or is one of the inputs.
+def check_not_an_input(output: Path, inputs: Iterable[str], *, stdin_fd: int | None = None) -> None:
+    """Refuse an output path that is one of the inputs.
 
     Inputs are files, directories (their article files) or "-" (standard input, compared when
     it is redirected from a file). Compared by resolved path and by (device, inode), so a
     symlink or a hard link to an input is caught too.
     """
-    if output.is_dir():
-        raise OutputError(f"{output}: cannot write output (it is a directory)")
-    parent = output.parent
-    if not parent.is_dir():
-        raise OutputError(f"{output}: cannot write output ({parent} is not a directory)")
-    if not os.access(parent, os.W_OK):
-        raise OutputError(f"{output}: cannot write output (permission denied)")
     target = output.resolve()
     identity = _identity(os.stat, output)
     for name in inputs:
@@ -53,18 +47,34 @@ def check_output(output: Path, inputs: Iterable[str], *, stdin_fd: int | None = 
 
 
 def prepare_record_dir(directory: Path) -> None:
-    """Create the --record folder and prove a file can be written there, before any call."""
+    """Prove a recording can be written in the --record folder, before any call.
+
+    The folder (and any missing parent) is created for the proof and removed again if it was
+    not there before: a run answered wholly from the cache records nothing and leaves nothing.
+    """
     directory = Path(directory)
     if directory.exists() and not directory.is_dir():
         raise OutputError(f"{directory}: cannot record here (not a directory)")
+    missing = []
+    folder = directory
+    while not folder.exists() and not folder.is_symlink() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    created: list[Path] = []
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        for folder in reversed(missing):
+            folder.mkdir()
+            created.append(folder)
         fd, probe = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
         reason = (exc.strerror or type(exc).__name__).lower()
         raise OutputError(f"{directory}: cannot record here ({reason})") from None
+    finally:
+        for folder in reversed(created):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def _files(path: Path) -> list[Path]:

@@ -1,7 +1,8 @@
 """The two views of a finished run: Markdown for people, JSON for audits and machines.
 
 Markdown is meant to be read on GitHub: every sentence carries GFM footnotes, and every
-footnote names the source file and shows the verified quote with its character span. Text is
+footnote names the source (its display name: a headline, a site or a file name) and shows the
+verified quote with its character span. Text is
 escaped for display only; the JSON keeps every string exactly as the verifier saw it.
 """
 
@@ -12,7 +13,7 @@ import re
 from pathlib import PurePath
 
 from summarize import __version__
-from summarize.models import ArticleError, Citation, Conflict, Sentence, Summary
+from summarize.models import ArticleError, Citation, Conflict, Sentence, Source, Summary
 
 SCHEMA = 1
 _GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
@@ -143,19 +144,44 @@ def _claims_by_source(summary: Summary, names: dict[str, str], notes: _Footnotes
                 for e in claim.evidence
             ]
             bullets.append(f"- {_line(_text(claim.statement))}{notes.refs(cited)}")
-        blocks += [f"### {_code(names.get(source.id, source.id))}", "\n".join(bullets)]
+        blocks += [f"### {names.get(source.id, _code(source.id))}", "\n".join(bullets)]
     return blocks
+
+
+def _file(source: Source) -> str | None:
+    """The file name, or the URL, a source was read from."""
+    return (source.path and PurePath(source.path).name) or source.url
+
+
+def _is_headline(source: Source) -> bool:
+    """True when the display name is a title or heading rather than a path, URL or id."""
+    name = source.name
+    where = source.path or source.url or ""
+    return bool(name) and not where.endswith(name or "") and name != source.id
+
+
+def _name(source: Source) -> str:
+    """The display name as Markdown: a headline as text, a file name or id as code."""
+    if _is_headline(source):
+        return _text(source.name or "")
+    return _code(source.name or _file(source) or source.id)
+
+
+def _listed(source: Source) -> str:
+    """A source in the header: its display name, and the file behind a headline."""
+    file = _file(source)
+    return f"{_name(source)} ({_code(file)})" if _is_headline(source) and file else _name(source)
 
 
 def to_markdown(summary: Summary) -> str:
     """GitHub-flavoured Markdown: title, paragraphs, conflicts, single-source points, what the
     checks left out, then one footnote per cited span, numbered in order of first appearance."""
-    names = {s.id: (s.path and PurePath(s.path).name) or s.id for s in summary.sources}
+    names = {s.id: _name(s) for s in summary.sources}
     statements = {c.id: c.statement for c in summary.claims}
     notes = _Footnotes()
     blocks = [f"# {_text(summary.title)}"]
     if summary.sources:
-        listed = ", ".join(_code(name) for name in names.values())
+        listed = ", ".join(_listed(s) for s in summary.sources)
         blocks.append(f"_From {_plural(len(names), 'source')}: {listed}_")
 
     for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
@@ -182,30 +208,34 @@ def to_markdown(summary: Summary) -> str:
             statement = statements.get(c.claim_id)
             about = f" — {_text(statement)}" if statement else ""
             definitions.append(
-                f"[^{number}]: {_code(names.get(c.source_id, c.source_id))}{about}"
+                f"[^{number}]: {names.get(c.source_id, _code(c.source_id))}{about}"
                 f" — chars {c.start}–{c.end}: “{_text(c.quote)}”"
             )
         blocks += ["---", "\n".join(definitions)]
     return "\n\n".join(blocks) + "\n"
 
 
-def to_json(summary: Summary) -> str:
+def to_json(summary: Summary, *, include_text: bool = False) -> str:
     """The whole provenance graph as JSON (schema 1), every string exact, ending in a newline.
 
-    Article texts are left out: they can be large and belong to their outlets. Each source
-    keeps its `sha256` and its length in `chars` (Python str code points, the unit of every
-    `start`/`end`), enough to check any copy of the article against every quoted span.
-    `summary.model_dump_json()` gives the graph with the texts.
+    Article texts are left out unless `include_text`: they can be large and belong to their
+    outlets. Each source keeps its `sha256` and its length in `chars` (Python str code points,
+    the unit of every `start`/`end`), enough to check any copy of the article against every
+    quoted span. With `include_text`, `sources[].text` is the text the spans index: for an HTML
+    input, the extracted text, which no other output has.
     """
     data = summary.model_dump(mode="json")
     sources = [
         {
             "id": s.id,
+            "name": s.name,
             "path": s.path,
+            "url": s.url,
             "sha256": s.sha256,
             "encoding": s.encoding,
             "warnings": list(s.warnings),
             "chars": len(s.text),
+            **({"text": s.text} if include_text else {}),
         }
         for s in summary.sources
     ]

@@ -1,8 +1,13 @@
 """Run settings: one frozen object that the API, the CLI and the LLM layer share.
 
-The API key is read from OPENAI_API_KEY when a request is about to be sent; a key given here
-stays in memory only (it is excluded from repr and never reaches a cache key, a recording, a
-log line or an error message).
+Precedence, for every setting: an explicit value (a keyword, a CLI flag) wins over the
+environment, which wins over the default. From the environment: SUMMARIZE_MODEL and
+SUMMARIZE_MODE (read when a Settings is made), OPENAI_BASE_URL and OPENAI_API_KEY (read when a
+request is about to be sent), SUMMARIZE_CACHE_DIR (see summarize.cache). The base URL keeps the
+openai SDK's own variable, so one export serves every OpenAI-compatible tool.
+
+A key given here stays in memory only (it is excluded from repr and never reaches a cache key,
+a recording, a log line or an error message).
 """
 
 from __future__ import annotations
@@ -14,21 +19,30 @@ from typing import Any
 
 from summarize.errors import ConfigError
 
-MODES = ("tools", "json_schema", "json", "md_json")
+MODES = ("tools", "json_schema", "json_object_schema", "json", "md_json")
 DEFAULT_MODEL = "gpt-4.1-mini"
+DEFAULT_MODE = "tools"
+ENV_MODEL, ENV_MODE = "SUMMARIZE_MODEL", "SUMMARIZE_MODE"
+DEFAULT_MAX_ARTICLE_CHARS = 32_000_000
+"""Tens of megabytes: a long report, transcript or live blog is read in windows (windows.py)."""
 NO_KEY = (
-    "no API key: set OPENAI_API_KEY, or point --base-url at a local OpenAI-compatible server "
-    "(e.g. http://localhost:11434/v1 for Ollama), or run the offline demo: "
-    "summarize seeds --replay fixtures"
+    "no API key: set OPENAI_API_KEY, or set base_url (or OPENAI_BASE_URL) to a local "
+    "OpenAI-compatible server such as http://localhost:11434/v1 (Ollama), or answer from "
+    "recordings with replay_dir"
 )
+"""The Python API's message; the CLI adds its own flags (see summarize.cli)."""
+
+
+def _from_env(name: str, default: str) -> str:
+    return os.environ.get(name, "").strip() or default
 
 
 @dataclass(frozen=True)
 class Settings:
-    model: str = DEFAULT_MODEL
+    model: str = field(default_factory=lambda: _from_env(ENV_MODEL, DEFAULT_MODEL))
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    mode: str = "tools"
+    mode: str = field(default_factory=lambda: _from_env(ENV_MODE, DEFAULT_MODE))
     timeout: float = 120.0
     retries: int = 4
     reasks: int = 1
@@ -37,18 +51,30 @@ class Settings:
     use_cache: bool = True
     replay_dir: Path | None = None
     record_dir: Path | None = None
-    max_article_chars: int = 200_000
+    max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
+    window_chars: int = 60_000
+    context_tokens: int | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
-            raise ConfigError(f"unknown mode {self.mode!r}: choose one of {', '.join(MODES)}")
+            from_env = self.mode == os.environ.get(ENV_MODE, "").strip()
+            where = f" (from {ENV_MODE})" if from_env else ""
+            raise ConfigError(
+                f"unknown mode {self.mode!r}{where}: choose one of {', '.join(MODES)}"
+            )
         for name in ("retries", "reasks"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
         if self.concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
-        if self.timeout <= 0 or self.max_article_chars <= 0:
-            raise ConfigError("timeout and max_article_chars must be positive")
+        if not self.timeout > 0:  # also refuses NaN
+            raise ConfigError(f"timeout must be more than 0 seconds, got {self.timeout:g}")
+        if self.max_article_chars < 1:
+            raise ConfigError(f"max_article_chars must be at least 1, got {self.max_article_chars}")
+        if self.context_tokens is not None and self.context_tokens < 4096:
+            raise ConfigError(f"context_tokens must be at least 4096, got {self.context_tokens}")
+        if self.window_chars < 1000:
+            raise ConfigError(f"window_chars must be at least 1000, got {self.window_chars}")
 
     @classmethod
     def from_kwargs(cls, **kwargs: Any) -> Settings:

@@ -44,6 +44,7 @@ __all__ = [
     "completion_for",
     "error_body",
     "extractive_model",
+    "llama_cpp_python",
     "refusal_for",
 ]
 
@@ -179,7 +180,7 @@ def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
-_CLAIM_LINE = re.compile(r"^(c\d+) \| [^|]+ \| (.+?) \| ", re.MULTILINE)
+_CLAIM_LINE = re.compile(r"^([cs]\d+) \| [^|]+ \| (.+?)(?: \| .*)?$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _QUOTE_MARKS = '"“”‘’«»'
 
@@ -195,7 +196,8 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
 
     Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
     marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
-    one paragraph with one sentence per listed claim, citing it. Repairs: none. Any other
+    one paragraph with one sentence per listed claim, citing it (and so for the
+    merge of grouped summaries: one sentence per listed sentence). Repairs: none. Any other
     request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN | kind |
     statement | evidence` lines), so it fits summarize's prompts only.
     """
@@ -227,6 +229,47 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
         }
         return completion_for(request, summary)
     return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+
+
+def llama_cpp_python(responder: Responder = extractive_model) -> Responder:
+    """`responder` behind the request checks of llama-cpp-python's server (0.3.x).
+
+    That server validates `response_format` with pydantic: its `type` must be "text" or
+    "json_object" (which may carry a JSON Schema under "schema" to constrain decoding), and
+    anything else fails with HTTP 500 and pydantic's message, which is what this sends.
+    """
+
+    def checked(request: dict[str, Any]) -> Reply | dict[str, Any]:
+        response_format = request.get("response_format")
+        if response_format is not None:
+            kind = response_format.get("type") if isinstance(response_format, dict) else None
+            if kind not in ("text", "json_object"):
+                return _pydantic_500(
+                    "response_format.type",
+                    "Input should be 'text' or 'json_object'",
+                    "literal_error",
+                    kind,
+                )
+            schema = response_format.get("schema")
+            if schema is not None and not isinstance(schema, dict):
+                return _pydantic_500(
+                    "response_format.schema",
+                    "Input should be a valid dictionary",
+                    "dict_type",
+                    schema,
+                )
+        return responder(request)
+
+    return checked
+
+
+def _pydantic_500(where: str, message: str, error_type: str, value: Any) -> Reply:
+    text = (
+        f"1 validation error for CreateChatCompletionRequest\n{where}\n  {message} "
+        f"[type={error_type}, input_value={value!r}, input_type={type(value).__name__}]\n"
+        f"    For further information visit https://errors.pydantic.dev/2.10/v/{error_type}"
+    )
+    return Reply(status=500, body=error_body(text, type="internal_server_error"))
 
 
 class _LoopbackServer(ThreadingHTTPServer):

@@ -19,6 +19,8 @@ PUBLIC = {
     "Summarizer",
     "Settings",
     "load_sources",
+    "check",
+    "DraftCheck",
     "verify_quote",
     "check_numbers",
     "Summary",
@@ -104,3 +106,28 @@ def test_unknown_setting_and_missing_key_are_config_errors():
 
 def test_settings_repr_never_shows_the_key():
     assert "sk-secret" not in repr(summarize.Settings(api_key="sk-secret"))
+
+
+def test_settings_precedence_is_keyword_then_environment_then_default(monkeypatch):
+    assert summarize.Settings().model == "gpt-4.1-mini" and summarize.Settings().mode == "tools"
+    monkeypatch.setenv("SUMMARIZE_MODEL", "llama3.1")
+    monkeypatch.setenv("SUMMARIZE_MODE", "json_schema")
+    assert (summarize.Settings().model, summarize.Settings().mode) == ("llama3.1", "json_schema")
+    assert summarize.Settings(model="qwen2.5").model == "qwen2.5"
+    assert summarize.Summarizer(mode="md_json").settings.mode == "md_json"
+    monkeypatch.setenv("SUMMARIZE_MODE", "xml")
+    with pytest.raises(ConfigError, match=r"'xml' \(from SUMMARIZE_MODE\)"):
+        summarize.Settings()
+    assert summarize.Settings(mode="tools").mode == "tools"  # an explicit value wins
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"timeout": -1}, "timeout must be more than 0 seconds, got -1"),
+        ({"max_article_chars": 0}, "max_article_chars must be at least 1, got 0"),
+    ],
+)
+def test_bad_settings_are_named_in_python_terms(setting, message):
+    with pytest.raises(ConfigError, match=message):
+        summarize.Settings(**setting)

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
+from importlib.metadata import version
 
 import pytest
 from conftest import FIXTURES, ROOT, SEEDS
@@ -13,7 +16,9 @@ from summarize.cli import main
 from summarize.testing import FakeOpenAIServer, Reply, completion_for, extractive_model
 
 
-def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "summarize", *args],
         capture_output=True,
@@ -21,7 +26,17 @@ def run_cli(*args: str, input: str | None = None) -> subprocess.CompletedProcess
         input=input,
         cwd=ROOT,
         timeout=120,
+        env={**os.environ, **(env or {})},
     )
+
+
+def error_lines(result: subprocess.CompletedProcess) -> list[str]:
+    """stderr's lines less the notices (single article, nothing recorded) that start 'note:'."""
+    return [
+        line
+        for line in result.stderr.splitlines()
+        if line.strip() and not line.startswith("summarize: note:")
+    ]
 
 
 def test_demo_prints_footnoted_markdown_and_nothing_else_on_stdout(capsys):
@@ -70,7 +85,7 @@ def test_replay_miss_is_a_model_failure_with_one_line(tmp_path):
     result = run_cli(str(SEEDS / "002_e6380d9e923ae68b.txt"), "--replay", str(tmp_path / "empty"))
     assert result.returncode == 4
     assert result.stdout == ""
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(error_lines(result)) == 1
     assert "no recording" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -182,7 +197,7 @@ def test_model_api_down_exits_4():
             str(SEEDS / "002_e6380d9e923ae68b.txt"), "--base-url", server.base_url, "--no-cache"
         )
     assert result.returncode == 4
-    assert len(result.stderr.strip().splitlines()) == 1
+    assert len(error_lines(result)) == 1
 
 
 def _write(path, data: bytes):
@@ -223,3 +238,153 @@ def test_debug_shows_the_traceback(tmp_path):
     loud = run_cli(str(tmp_path / "missing.txt"), "--debug")
     assert "Traceback" not in quiet.stderr and quiet.returncode == 1
     assert "Traceback" in loud.stderr and "SourceNotFound" in loud.stderr
+
+
+# --------------------------------------------------------------------------- a newcomer's polish
+
+STDIN_SEED = SEEDS / "000_49dac367c97757d1.txt"
+OTHER_SEEDS = [str(p) for p in sorted(SEEDS.glob("*.txt")) if p != STDIN_SEED]
+
+
+def test_version_comes_from_the_package_metadata():
+    result = run_cli("--version")
+    assert result.returncode == 0 and result.stderr == ""
+    assert result.stdout == f"summarize {version('summarize')}\n"
+
+
+def test_bash_completion_script_loads_and_completes_flags_and_modes(tmp_path):
+    script = run_cli("--print-completion", "bash")
+    assert script.returncode == 0, script.stderr
+    (tmp_path / "summarize.bash").write_text(script.stdout)
+    bash = shutil.which("bash")
+    assert bash is not None
+    probe = (
+        f"source {tmp_path / 'summarize.bash'}; complete -p summarize; "
+        'COMP_WORDS=(summarize --mo); COMP_CWORD=1; _shtab_summarize; echo "${COMPREPLY[*]}"; '
+        'COMP_WORDS=(summarize --mode ""); COMP_CWORD=2; _shtab_summarize; echo "${COMPREPLY[*]}"'
+    )
+    out = subprocess.run([bash, "-c", probe], capture_output=True, text=True, check=True).stdout
+    registered, flags, modes = out.splitlines()
+    assert registered.endswith(" summarize")
+    assert flags.split() == ["--model", "--mode"]
+    assert "json_object_schema" in modes.split() and "tools" in modes.split()
+
+
+def test_completion_without_shtab_names_the_extra(monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "shtab", None)
+    with pytest.raises(SystemExit) as exit:
+        main(["--print-completion", "zsh"])
+    assert exit.value.code == 1
+    assert "pip install 'summarize[completion]'" in capsys.readouterr().err
+
+
+def test_model_and_mode_from_the_environment_and_a_flag_wins():
+    with FakeOpenAIServer(extractive_model) as server:
+        env = {
+            "OPENAI_BASE_URL": server.base_url,
+            "SUMMARIZE_MODEL": "env-model",
+            "SUMMARIZE_MODE": "json_schema",
+        }
+        seed = str(SEEDS / "002_e6380d9e923ae68b.txt")
+        from_env = run_cli(seed, "--no-cache", env=env)
+        assert from_env.returncode == 0, from_env.stderr
+        seen = list(server.requests)
+        server.requests.clear()
+        flags = run_cli(seed, "--no-cache", "-m", "flag-model", "--mode", "tools", env=env)
+        assert flags.returncode == 0, flags.stderr
+    assert {r["model"] for r in seen} == {"env-model"}
+    assert all(r["response_format"]["type"] == "json_schema" for r in seen)
+    assert {r["model"] for r in server.requests} == {"flag-model"}
+    assert all(r.get("tools") and "response_format" not in r for r in server.requests)
+
+
+def test_a_bad_mode_from_the_environment_is_named():
+    result = run_cli(str(SEEDS), "--replay", str(FIXTURES), env={"SUMMARIZE_MODE": "xml"})
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert "'xml' (from SUMMARIZE_MODE)" in line and "json_object_schema" in line
+
+
+@pytest.mark.parametrize(
+    ("name", "flags", "expected"),
+    [
+        ("out.json", [], "json"),
+        ("out.md", [], "markdown"),
+        ("out.txt", [], "markdown"),
+        ("out.json", ["--format", "markdown"], "markdown"),
+    ],
+)
+def test_output_format_follows_the_extension_unless_given(tmp_path, name, flags, expected):
+    out = tmp_path / name
+    assert main([str(SEEDS), "--replay", str(FIXTURES), "-q", "-o", str(out), *flags]) == 0
+    text = out.read_text("utf-8")
+    assert (json.loads(text)["schema"] == 1) if expected == "json" else text.startswith("# ")
+
+
+def test_output_into_a_missing_folder_says_so(tmp_path):
+    result = run_cli(str(SEEDS), "--replay", str(FIXTURES), "-o", str(tmp_path / "nodir/out.md"))
+    assert result.returncode == 1
+    (line,) = result.stderr.splitlines()
+    assert line.endswith(f"(the folder {tmp_path / 'nodir'} does not exist)")
+
+
+@pytest.mark.parametrize("value", ["-1", "0", "nan", "soon"])
+def test_a_bad_timeout_names_the_flag(value):
+    result = run_cli(str(SEEDS), "--replay", str(FIXTURES), "--timeout", value)
+    assert result.returncode == 2
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("summarize: argument --timeout: ") and value in line
+
+
+def test_record_on_a_cached_run_says_nothing_was_recorded(tmp_path):
+    args = [str(SEEDS), "--replay", str(FIXTURES), "--cache-dir", str(tmp_path / "cache"), "-q"]
+    first = run_cli(*args, "--record", str(tmp_path / "one"))
+    assert first.returncode == 0 and "note:" not in first.stderr
+    assert len(list((tmp_path / "one").glob("*.json"))) == len(list(FIXTURES.glob("seeds/*.json")))
+    again = run_cli(*args, "--record", str(tmp_path / "two"))
+    assert again.returncode == 0 and not (tmp_path / "two").exists()
+    (line,) = again.stderr.splitlines()
+    assert "nothing recorded" in line and "from the cache" in line and "--no-cache" in line
+
+
+def test_stdin_replays_under_its_recorded_id():
+    piped = STDIN_SEED.read_text("utf-8")
+    result = run_cli(
+        "-", *OTHER_SEEDS, "--replay", str(FIXTURES), "--stdin-id", STDIN_SEED.stem, "-q",
+        "--format", "json", input=piped,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    graph = json.loads(result.stdout)
+    assert graph["sources"][0]["id"] == STDIN_SEED.stem and graph["sources"][0]["path"] is None
+    assert {c["source_id"] for c in graph["claims"]} >= {STDIN_SEED.stem}
+    missing = run_cli("-", *OTHER_SEEDS, "--replay", str(FIXTURES), "-q", input=piped)
+    assert missing.returncode == 4
+    # the article's miss, then the composer's (its claims listing changed): the hint on both
+    first = error_lines(missing)[0]
+    assert first.startswith("summarize: stdin: no recording") and "--stdin-id ID" in first
+
+
+def test_single_article_and_duplicate_inputs_get_notices():
+    seed = str(SEEDS / "002_e6380d9e923ae68b.txt")
+    with FakeOpenAIServer(extractive_model) as server:
+        result = run_cli(
+            seed, seed, "--base-url", server.base_url, "--no-cache", "--format", "json"
+        )
+    assert result.returncode == 0, result.stderr
+    assert [s["id"] for s in json.loads(result.stdout)["sources"]] == [SEEDS.joinpath(seed).stem]
+    assert result.stderr.splitlines() == [
+        f"summarize: warning: {seed}: given twice; summarized once",
+        "summarize: note: only one article: nothing can be consensus, so every point will be "
+        "reported by one source only",
+    ]
+    assert len([r for r in server.requests if "<article>" in json.dumps(r)]) == 1
+
+
+def test_progress_names_a_failed_article_once(monkeypatch, tmp_path):
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    (tmp_path / "empty").mkdir()
+    seed = SEEDS / "002_e6380d9e923ae68b.txt"
+    main([str(seed), str(SEEDS / "003_2b45c29ad5bec665.txt"), "--replay", str(tmp_path / "empty")])
+    progress = [line for line in "".join(terminal.lines).splitlines() if line.startswith("[")]
+    assert progress and all(line.count(seed.stem) == 1 for line in progress if seed.stem in line)

@@ -231,10 +231,11 @@ def test_401_is_not_retried_and_the_key_is_redacted(caplog: pytest.LogCaptureFix
 
 
 def test_a_key_is_required_for_the_hosted_api() -> None:
-    """The same one line as the CLI's: how to set a key, use a local server, or run the demo."""
+    """In the Python API's own terms: a key, a base_url, or replay_dir; no CLI flag."""
     with pytest.raises(ConfigError, match="OPENAI_API_KEY") as error:
         ask(LLM(Settings(use_cache=False)))
-    assert "--base-url" in str(error.value) and "--replay fixtures" in str(error.value)
+    message = str(error.value)
+    assert "base_url" in message and "replay_dir" in message and "--" not in message
 
 
 # --------------------------------------------------------------------------- model output

@@ -12,7 +12,7 @@ GOOD = "---\nname: t\nversion: 2\nvariables: a, b\n---\n=== system\nS {{a}}\n===
 
 def test_every_shipped_prompt_loads_with_a_version():
     names = sorted(p.stem for p in prompts_dir().glob("*.md"))
-    assert names == ["compose", "extract", "repair_claims", "repair_sentences"]
+    assert names == ["compose", "extract", "merge", "repair_claims", "repair_sentences"]
     for name in names:
         prompt = load_prompt(name)
         assert prompt.version and prompt.key == f"{name}@{prompt.version}"

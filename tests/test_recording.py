@@ -112,7 +112,7 @@ def test_a_replay_miss_names_the_hash_and_the_label_and_is_not_retried(tmp_path:
         answer(llm)
     text = str(error.value)
     assert text.startswith("002_e63: no recording for request ")
-    assert str(directory) in text and "--record" in text and "\n" not in text
+    assert str(directory) in text and "record_dir" in text and "\n" not in text
     missing = text.split("no recording for request ")[1].split()[0]
     assert len(missing) == 16 and not (directory / f"{missing}.json").exists()
     assert llm.usage.retries == 0 and llm.usage.calls == 1

@@ -467,9 +467,36 @@ def test_json_describes_sources_without_their_text() -> None:
     ]
     assert graph["schema"] == 1 and graph["version"] == __version__
     for source, shown in zip(SOURCES, graph["sources"], strict=True):
-        assert list(shown) == ["id", "path", "sha256", "encoding", "warnings", "chars"]
+        assert list(shown) == [
+            "id",
+            "name",
+            "path",
+            "url",
+            "sha256",
+            "encoding",
+            "warnings",
+            "chars",
+        ]
         assert shown["chars"] == len(source.text) and shown["sha256"] == source.sha256
     assert graph["usage"]["calls"] == 6 and graph["errors"][0]["source_id"] == "04_bayside-post"
+
+
+def test_sources_show_their_display_names_with_the_file_behind_a_headline() -> None:
+    titled = SOURCES[0].model_copy(update={"name": "Port Alder approves harbour tunnel"})
+    by_path = SOURCES[1].model_copy(
+        update={"path": "news/coast/02_coastal-wire.txt", "name": "coast/02_coastal-wire.txt"}
+    )
+    summary = _summary().model_copy(update={"sources": [titled, by_path, *SOURCES[2:]]})
+    markdown = to_markdown(summary)
+    header = markdown.splitlines()[2]
+    assert header.startswith(
+        "_From 3 sources: Port Alder approves harbour tunnel (`01_harbour-times.txt`), "
+        "`coast/02_coastal-wire.txt`, "
+    )
+    notes = [line for line in markdown.splitlines() if line.startswith("[^")]
+    assert any(line.startswith("[^1]: Port Alder approves harbour tunnel — ") for line in notes)
+    assert not any("`01_harbour-times.txt`" in line for line in notes)
+    assert json.loads(to_json(summary))["sources"][0]["name"] == titled.name
 
 
 # --------------------------------------------------------------------------- GFM parse

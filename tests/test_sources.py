@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import NEWS
 
 import summarize
 from summarize.errors import (
@@ -195,7 +196,7 @@ def test_unreadable_file_gives_the_os_reason_in_one_line(tmp_path, monkeypatch):
 
 def test_directory_takes_article_suffixes_sorted_non_recursive(tmp_path):
     for name in ["b.TXT", "a.md", "c.htm.bak", ".hidden.txt", "d.json"]:
-        write(tmp_path / name, b"Article text.")
+        write(tmp_path / name, f"Article text of {name}.".encode())
     (tmp_path / "sub").mkdir()
     write(tmp_path / "sub" / "e.txt", b"Nested.")
     assert [s.id for s in load_sources(tmp_path)] == ["a", "b"]
@@ -238,8 +239,8 @@ def test_html_without_trafilatura_names_the_extra(tmp_path, monkeypatch):
     )
 
 
-def test_real_corpora_load_verbatim(corpora):
-    clusters = sorted(p for p in corpora.iterdir() if p.is_dir())
+def test_news_copy_loads_verbatim():
+    clusters = sorted(p for p in NEWS.iterdir() if p.is_dir())
     assert clusters
     for cluster in clusters:
         files = sorted(cluster.glob("*.txt"))
@@ -248,11 +249,104 @@ def test_real_corpora_load_verbatim(corpora):
         for source, file in zip(sources, files, strict=True):
             assert source.text.strip() and source.warnings == []
             assert source.text == file.read_bytes().decode("utf-8")
-    stone = load_sources(corpora / "roger-stone-indictment-2019" / "01_nyt.txt")[0].text
-    assert any(mark in stone for mark in "\r“”’")
+    stone = load_sources(NEWS / "stone-indictment" / "01_daily.txt")[0].text
+    assert all(mark in stone for mark in "“”’")
+    brief = load_sources(NEWS / "band-aid-20" / "02_brief.txt")[0].text
+    assert "\r\n" in brief
 
 
 def test_source_from_text_is_unchanged():
     source = source_from_text("\ufeffKept as given\r\n", "t", path="p")
     assert isinstance(source, Source) and source.text == "\ufeffKept as given\r\n"
     assert source.path == "p" and source.encoding == "utf-8"
+
+
+# --------------------------------------------------------------------------- names and duplicates
+
+
+def test_display_names_prefer_a_headline_then_the_file_name(tmp_path):
+    headline = write(tmp_path / "a.txt", b"Council approves bridge over the river\n\nBody text.\n")
+    sentence = write(tmp_path / "b.txt", b"The council voted on Tuesday to build it.\nMore.\n")
+    byline = write(tmp_path / "c.txt", b"By Ana Lopez and Tom Reed\n\nThe vote was close.\n")
+    markdown = write(
+        tmp_path / "d.md", b"Intro line that is not a heading\n\n## The real headline\n"
+    )
+    names = [s.name for s in load_sources([headline, sentence, byline, markdown])]
+    assert names == [
+        "Council approves bridge over the river",
+        "b.txt",
+        "c.txt",
+        "The real headline",
+    ]
+
+
+def test_html_is_named_by_its_title_and_site(tmp_path):
+    page = write(tmp_path / "story.html", ARTICLE_HTML.encode())
+    assert load_sources(page)[0].name == "Council approves new bridge over the river"
+    sited = ARTICLE_HTML.replace(
+        "<head>", '<head><meta property="og:site_name" content="Daily Example">'
+    )
+    other = write(tmp_path / "other.html", sited.encode())
+    assert load_sources(other)[0].name == (
+        "Council approves new bridge over the river — Daily Example"
+    )
+
+
+def test_same_file_names_are_told_apart_by_the_shortest_distinguishing_path(tmp_path):
+    for folder, text in [("x/wire", "One."), ("y/wire", "Two."), ("y/local", "Three.")]:
+        (tmp_path / folder).mkdir(parents=True)
+        write(tmp_path / folder / "story.txt", text.encode())
+    write(tmp_path / "x" / "note.txt", b"Four.")
+    paths = [tmp_path / f for f in ("x/wire", "y/wire", "y/local")]
+    sources = load_sources([*(p / "story.txt" for p in paths), tmp_path / "x" / "note.txt"])
+    assert [s.id for s in sources] == ["story", "story-2", "story-3", "note"]
+    assert [s.name for s in sources] == [
+        "x/wire/story.txt",
+        "y/wire/story.txt",
+        "local/story.txt",
+        "note.txt",
+    ]
+
+
+def test_equal_headlines_get_their_short_paths(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write(tmp_path / "a" / "1.txt", b"Band Aid video gets screening\n\nFirst copy.\n")
+    write(tmp_path / "b" / "1.txt", b"Band Aid video gets screening\n\nSecond copy.\n")
+    names = [s.name for s in load_sources([tmp_path / "a", tmp_path / "b"])]
+    assert names == [
+        "Band Aid video gets screening (a/1.txt)",
+        "Band Aid video gets screening (b/1.txt)",
+    ]
+
+
+def test_the_same_text_twice_is_kept_once_with_a_warning(tmp_path):
+    first = write(tmp_path / "first.txt", b"Same words.\n")
+    copy = write(tmp_path / "copy.txt", b"Same words.\n")
+    other = write(tmp_path / "other.txt", b"Other words.\n")
+    sources = load_sources([first, copy, first, other, "Same words.\n"])
+    assert [s.id for s in sources] == ["first", "other"]  # a str is hashed as its UTF-8
+    assert sources[0].warnings == [
+        f"the same text as {copy}; summarized once",
+        "given twice; summarized once",
+        "the same text as text-1; summarized once",
+    ]
+    again = load_sources([first, first])
+    assert len(again) == 1 and again[0].warnings == ["given twice; summarized once"]
+
+
+def test_stdin_takes_the_id_it_is_given_and_a_readable_name():
+    (source,) = load_sources("-", stdin=io.BytesIO(b"Piped words.\n"), stdin_id="000_abc")
+    assert source.id == "000_abc" and source.name == "standard input"
+    (titled,) = load_sources("-", stdin=io.BytesIO(b"Kmart agrees to buy Sears\n\nBody.\n"))
+    assert titled.id == "stdin" and titled.name == "Kmart agrees to buy Sears"
+
+
+def test_news_copy_gets_headlines_where_it_has_them():
+    names = {s.id: s.name for s in load_sources(NEWS / "kmart-sears")}
+    assert names == {
+        "01_wire": "Kmart agrees to buy Sears",
+        "02_agency": "02_agency.txt",
+        "03_broadcaster": "US retailers Kmart and Sears to merge",
+        "04_business": "Kmart, Sears in merger deal",
+    }

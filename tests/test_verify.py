@@ -8,7 +8,7 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import corpus_text
+from conftest import news_text
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -236,7 +236,7 @@ def test_seed_cases(seed: str, quote: str, kind: str, evidence: str | None) -> N
 
 
 def test_kmart_typo_verifies_only_verbatim() -> None:
-    source = corpus_text("kmart-sears-merger-2004", "01_forbes-ap.txt")
+    source = news_text("kmart-sears", "01_wire.txt")
     typo = "or 17 percent, to $52,90 in afternoon trading"
     m = verify_quote(source, typo)
     assert m.ok and source[m.start : m.end] == typo
@@ -246,8 +246,8 @@ def test_kmart_typo_verifies_only_verbatim() -> None:
     assert 'quote has "52.90" where the source has "52,90"' in fixed.differences
 
 
-def test_corpora_quotes_with_curly_marks_verify_typed_straight() -> None:
-    source = corpus_text("roger-stone-indictment-2019", "01_nyt.txt")
+def test_news_quotes_with_curly_marks_verify_typed_straight() -> None:
+    source = news_text("stone-indictment", "01_daily.txt")
     curly = re.search(r"“([^”]{40,200})”", source)
     assert curly is not None
     m = verify_quote(source, f'"{_typed(curly.group(1))}"')
@@ -255,7 +255,7 @@ def test_corpora_quotes_with_curly_marks_verify_typed_straight() -> None:
 
 
 def test_spanish_passage_verifies() -> None:
-    source = corpus_text("ecuador-elecciones-2021", "01_bbc-mundo.txt")
+    source = news_text("ecuador-elecciones", "01_diario.txt")
     m = verify_quote(source, "tras obtener 3.033.753 votos (32,72%) en la primera ronda")
     assert m.ok and m.kind == "exact"
     assert not verify_quote(source, "tras obtener 3.033.753 votos (32,7%) en la primera ronda").ok
@@ -359,7 +359,7 @@ def test_a_too_short_quote_says_why_in_its_diagnosis():
     assert not match.ok and "too short" in match.diagnosis
 
 
-@pytest.mark.parametrize("module", ["verify", "numbers"])
+@pytest.mark.parametrize("module", ["verify", "numbers", "audit"])
 def test_the_verifier_is_pure(module):
     """Only the standard library and summarize.models: no model client can reach the checks."""
     import ast

@@ -1,0 +1,220 @@
+"""`summarize check`: the audit of a draft as annotated Markdown or JSON, and its command line.
+
+Markdown is the draft itself with a footnote after every quotation and number: a backed item's
+footnote names the source and shows the backing span; an unbacked item is marked where it
+stands and its footnote says why. Names no source contains are marked the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+from summarize import __version__
+from summarize.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _positive
+from summarize.cli import EXIT_REJECTED as EXIT_UNBACKED
+from summarize.models import Backing, CheckedItem, DraftCheck
+from summarize.render import _clip, _code, _text
+from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
+
+UNBACKED_MARK = " **⚠ unbacked**"
+_MARKS = ' “”"‘’«»'
+_MARKDOWN = re.compile(r"[\\`*_\[\]<|~$#]")
+
+
+def _label(report: DraftCheck, source_id: str) -> str:
+    source = next((s for s in report.sources if s.id == source_id), None)
+    return _code(Path(source.path).name if source and source.path else source_id)
+
+
+def _span(report: DraftCheck, b: Backing) -> str:
+    return f"{_label(report, b.source_id)} chars {b.start}–{b.end}"
+
+
+def _note(report: DraftCheck, item: CheckedItem) -> str:
+    """The footnote of one item: where it is backed, or why it is not."""
+    what = f"{item.kind} “{_text(_clip(item.text.strip(_MARKS), 120))}”"
+    if item.verdict == "unbacked":
+        text = f"**✗ unbacked {what}**: {_diagnosis(report, item.diagnosis)}"
+        if item.closest is not None and item.kind == "quotation":
+            text += f". Closest passage: “{_text(_clip(item.closest.text, 300))}”"
+        elif item.closest is not None and item.closest.context:
+            text += f". In: “{_text(_clip(item.closest.context, 300))}”"
+        return text
+    if item.kind == "quotation":
+        parts = []
+        for b in item.backing:
+            where = "quoted speech" if b.quoted_speech else "the source's own prose"
+            parts.append(f"{_span(report, b)} ({where}): “{_text(_clip(b.text, 300))}”")
+        return f"✓ {what} — " + "; ".join(parts)
+    if item.kind == "number":
+        best = item.backing[0]
+        more = len(item.backing) - 1
+        also = f" (and {more} more source passage{'s' if more > 1 else ''})" if more else ""
+        context = _text(_clip(best.context or best.text, 300))
+        shared = ", ".join(best.shared_words)
+        same = best.text == item.text
+        return (
+            f"✓ {what}{'' if same else f' = “{_text(best.text)}”'}, {_span(report, best)}, "
+            f"in: “{context}” "
+            f"(shared words: {_text(shared)}){also}"
+        )
+    return f"✓ {what} — {_diagnosis(report, item.diagnosis)}"
+
+
+def _diagnosis(report: DraftCheck, diagnosis: str) -> str:
+    """A diagnosis escaped for Markdown, with the source files it names as code."""
+    text = _text(diagnosis)
+    for source in report.sources:
+        name = Path(source.path).name if source.path else source.id
+        text = text.replace(_text(name), _code(name))
+    return text
+
+
+def to_markdown(report: DraftCheck) -> str:
+    """The draft with a footnote after each quotation and number and each unknown name."""
+    markdown = report.draft.path is None or report.draft.path.endswith((".md", ".markdown"))
+    draft = report.draft.text
+    shown = [i for i in report.items if i.kind != "name" or i.verdict == "unbacked"]
+    marks: list[tuple[int, str]] = []
+    notes: list[str] = []
+    for item in shown:
+        number = len(notes) + 1
+        notes.append(f"[^{number}]: {_note(report, item)}")
+        flag = UNBACKED_MARK if item.verdict == "unbacked" else ""
+        marks.append((item.end, f"{flag}[^{number}]"))
+    out, pos = [], 0
+    for end, mark in sorted(marks, key=lambda m: m[0]):
+        out.append(_escape(draft[pos:end], markdown) + mark)
+        pos = end
+    out.append(_escape(draft[pos:], markdown))
+    sources = ", ".join(_label(report, s.id) for s in report.sources)
+    blocks = [
+        "".join(out).rstrip(),
+        "---",
+        f"**Checked against {len(report.sources)} source"
+        f"{'' if len(report.sources) == 1 else 's'}** ({sources}): {report.line()}.",
+    ]
+    names = [i for i in report.unbacked if i.kind == "name"]
+    if names:
+        listed = ", ".join(f"“{_text(i.text)}”" for i in names)
+        blocks.append(f"Names no source contains: {listed}.")
+    if notes:
+        blocks.append("\n".join(notes))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _escape(text: str, markdown: bool) -> str:
+    """A .md draft stays as written; plain text gets its Markdown syntax escaped."""
+    return text if markdown else _MARKDOWN.sub(lambda m: "\\" + m.group(), text)
+
+
+def to_json(report: DraftCheck) -> str:
+    """One record per item (kind, text, verdict, backing spans, diagnosis), with the draft's
+    text and the sources' ids, paths and hashes (not their texts)."""
+    data = report.model_dump(mode="json", exclude={"sources": {"__all__": {"text"}}})
+    counts = {k: len(report.of_kind(k)) for k in ("quotation", "number", "name")}
+    summary = {**counts, "unbacked": len(report.unbacked), "line": report.line()}
+    return json.dumps(
+        {"schema": 1, "version": __version__, "summary": summary, **data},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+# ----------------------------------------------------------------------------- command line
+
+EXAMPLES = """\
+examples:
+  summarize check draft.md --sources seeds/              annotated Markdown on stdout
+  summarize check draft.txt --sources a.txt b.html --format json
+  pbpaste | summarize check - --sources news/ --strict   exit 3 if anything is unbacked
+
+exit codes: 0 ok, 1 bad input, 2 usage, 3 something unbacked with --strict
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"summarize check: {message} (see summarize check --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="summarize check",
+        description="Check a draft written anywhere against its sources, with no model: every "
+        "quotation must be verbatim in a source, every number value-equal to one in a source "
+        "sentence about the same thing, every proper name named by a source.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("draft", metavar="DRAFT", help="the draft: a .md, .txt or .html file, or -")
+    p.add_argument(
+        "--sources", nargs="+", required=True, metavar="PATH", help="article files or directories"
+    )
+    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
+    p.add_argument("--strict", action="store_true", help="exit 3 if anything is unbacked")
+    p.add_argument(
+        "--max-article-chars",
+        type=_positive,
+        default=DEFAULT_MAX_ARTICLE_CHARS,
+        metavar="N",
+        help=f"longest draft or article, in characters (default {DEFAULT_MAX_ARTICLE_CHARS})",
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no summary line on stderr")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """`summarize check DRAFT --sources PATH...`: the audit on stdout, a summary on stderr."""
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except Exception as exc:
+        from summarize.errors import SummarizeError
+
+        if args.debug:
+            raise
+        if isinstance(exc, SummarizeError):
+            print(f"summarize check: {exc}", file=sys.stderr)
+        else:
+            print(f"summarize check: internal error: {exc!r} (run with --debug)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    from summarize.audit import Checker, is_markdown, read_draft
+    from summarize.errors import InputError, OutputError
+    from summarize.sources import load_sources
+
+    if args.draft == "-" and "-" in args.sources:
+        raise InputError("-", "standard input cannot be both the draft and a source")
+    if args.draft == "-":
+        draft = load_sources(["-"], max_chars=args.max_article_chars)[0]
+    else:
+        draft = read_draft(Path(args.draft), max_chars=args.max_article_chars)
+    sources = load_sources(args.sources, max_chars=args.max_article_chars)
+    report = Checker(sources).check(draft, markdown=is_markdown(draft))
+
+    text = report.to_json() if args.format == "json" else report.to_markdown()
+    text = text if text.endswith("\n") else text + "\n"
+    if args.output:
+        try:
+            Path(args.output).write_text(text, "utf-8")
+        except OSError as exc:
+            raise OutputError(f"{args.output}: cannot write output ({exc.strerror})") from None
+    else:
+        sys.stdout.write(text)
+    if not args.quiet:
+        for source in [draft, *sources]:
+            for warning in source.warnings:
+                label = source.path or source.id
+                print(f"summarize check: warning: {label}: {warning}", file=sys.stderr)
+        print(f"summarize check: {report.line()}", file=sys.stderr)
+    return EXIT_UNBACKED if args.strict and report.unbacked else EXIT_OK
