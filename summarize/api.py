@@ -57,10 +57,15 @@ class Summarizer:
     async def arun(
         self, inputs: Inputs, *, progress: Callable[[str], None] | None = None
     ) -> Summary:
-        sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
-        if self.transport is None and self.settings.needs_key():
-            raise ConfigError(NO_KEY)
         llm = LLM(self.settings, transport=self.transport)
+        llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
+        try:
+            sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
+            if self.transport is None and self.settings.needs_key():
+                raise ConfigError(NO_KEY)
+        except BaseException:
+            await llm.aclose()
+            raise
         context = context_window(self.settings.model, self.settings.context_tokens)
         window_chars = window_chars_for(context, self.settings.window_chars)
         done, calls = 0, window_count(sources, window_chars)
@@ -83,11 +88,7 @@ class Summarizer:
 
         try:
             results = await extract_windowed(
-                llm,
-                sources,
-                concurrency=self.settings.concurrency,
-                window_chars=window_chars,
-                on_done=report,
+                llm, sources, window_chars=window_chars, on_done=report
             )
             claims = [c for r in results for c in r.claims]
             failed = [r.error for r in results if r.error is not None]
@@ -101,7 +102,6 @@ class Summarizer:
                         claims,
                         sources,
                         context_tokens=context,
-                        concurrency=self.settings.concurrency,
                         progress=progress,
                     )
                 except ModelError as exc:  # what was verified is still emitted, by source

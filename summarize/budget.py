@@ -28,9 +28,10 @@ from summarize.compose import (
     SINGLE_SOURCE,
     Composition,
     SentenceChecker,
-    _checked_title,
+    checked_title,
     claims_listing,
     compose,
+    removals,
 )
 from summarize.conflicts import common_words, quantity_conflicts
 from summarize.llm import LLM
@@ -194,7 +195,6 @@ async def compose_within_budget(
     sources: list[Source],
     *,
     context_tokens: int,
-    concurrency: int = 8,
     progress: Callable[[str], None] | None = None,
 ) -> Composition:
     """compose() when the prompt fits the window; otherwise grouped compose, then merge."""
@@ -211,12 +211,10 @@ async def compose_within_budget(
             f"(~{needed:,} tokens, over the {budget:,}-token budget of a "
             f"{context_tokens:,}-token window), then merging"
         )
-    gate = asyncio.Semaphore(concurrency)
 
-    async def one(group: list[Claim]) -> Composition:
+    async def one(group: list[Claim]) -> Composition:  # the LLM's limiter bounds the requests
         ids = {c.source_id for c in group}
-        async with gate:
-            return await compose(llm, group, [s for s in sources if s.id in ids])
+        return await compose(llm, group, [s for s in sources if s.id in ids])
 
     parts = await asyncio.gather(*(one(g) for g in groups))
     return await _merge(llm, list(parts), claims, sources, budget)
@@ -233,15 +231,21 @@ async def _merge(
     listed = _fitting(partials, budget, len(sources))
     prompt = load_prompt("merge")
     messages = prompt.render(source_count=str(len(sources)), sentences=_listing(listed))
-    draft = await llm.create(ComposedSummary, messages, prompt_key=prompt.key, label="merge")
+    draft = await llm.create(
+        ComposedSummary, messages, prompt_key=prompt.key, label="merge", urgent=True
+    )
 
     checker = SentenceChecker(claims, sources)
-    title, title_problem = _checked_title(draft.title, claims, sources)
+    title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
     result = Composition(title=title)
     result.rejections = [r for part in parts for r in part.rejections]
     result.errors = [e for part in parts for e in part.errors]  # failed repair calls
     if title_problem:
-        result.rejections.append(_note(f"title: {draft.title}", title_problem))
+        result.rejections.append(
+            Rejection(
+                stage="compose", outcome="title replaced", item=draft.title, reason=title_problem
+            )
+        )
     by_id = {p.id: p for p in partials}
     used: set[str] = set()
     drafts = [(s, i) for i, p in enumerate(draft.paragraphs) for s in p.sentences]
@@ -252,9 +256,10 @@ async def _merge(
         expanded = ComposedSentence(
             text=text.text, claim_ids=[c for p in cited for c in p.claim_ids] + unknown
         )
-        sentence, problems = checker.check(expanded, paragraph)
-        if sentence is not None and not unknown:
-            result.sentences.append(sentence)
+        verdict = checker.check(expanded, paragraph)
+        if verdict.sentence is not None and not unknown:
+            result.sentences.append(verdict.sentence)
+            result.rejections += removals(verdict)
             used.update(p.id for p in cited)
             continue
         fresh = [p for p in cited if p.id not in used]
@@ -263,7 +268,7 @@ async def _merge(
         result.sentences += kept
         shown = f"; its {len(kept)} checked source sentence(s) are shown instead" if kept else ""
         result.rejections.append(
-            _note(text.text, "merged sentence failed the check: " + "; ".join(problems) + shown)
+            _note(text.text, "merged sentence failed the check: " + verdict.reasons() + shown)
         )
     _place(result.sentences, max(len(draft.paragraphs) - 1, 0))
     result.conflicts = _conflicts(parts, claims, checker)
@@ -299,7 +304,7 @@ def _listing(partials: list[_Partial]) -> str:
 def _recheck(checker: SentenceChecker, partial: _Partial, paragraph: int) -> Sentence | None:
     """A group's sentence checked again against the whole run's claims."""
     draft = ComposedSentence(text=partial.sentence.text, claim_ids=partial.claim_ids)
-    sentence, _ = checker.check(draft, paragraph)
+    sentence = checker.check(draft, paragraph).sentence
     if sentence is not None:
         sentence.repaired = partial.sentence.repaired
     return sentence

@@ -188,7 +188,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
     p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
-    p.add_argument("--concurrency", type=_positive, default=8, metavar="N", help="default 8")
+    p.add_argument(
+        "--concurrency",
+        type=_positive,
+        metavar="N",
+        help="never more than N requests in flight (default: adapts to the server)",
+    )
     p.add_argument(
         "--max-article-chars",
         type=_positive,
@@ -219,6 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 SUBCOMMANDS: dict[str, str] = {
+    "batch": "summarize.batch:main",
     "check": "summarize.audit_output:main",
 }
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
@@ -350,8 +356,8 @@ def _run(args: argparse.Namespace) -> int:
     if not summary.claims:
         _say("no claim could be verified; nothing to summarize")
         return EXIT_EMPTY
-    if args.strict and summary.rejections:
-        _say(f"--strict: {len(summary.rejections)} item(s) rejected")
+    if args.strict and summary.left_out:
+        _say(f"--strict: {len(summary.left_out)} item(s) rejected")
         return EXIT_REJECTED
     return EXIT_OK
 

@@ -1,23 +1,28 @@
 """Extraction stage: one model call per article; the verifier decides which claims survive.
 
 A claim survives only if every evidence passage is found in its article, every quotation in its
-statement is found there too, and every number in the statement is value-equal to a number in
-its own evidence. Claims that fail get one repair re-ask carrying the verifier's diagnosis; what
-still fails is dropped and recorded as a Rejection. A model failure ends that article alone.
+statement is found there as quoted speech (inside quotation marks, not the reporter's prose),
+every number in the statement is value-equal to a number in its own evidence, its negations
+match its evidence's, and a quote claim's speaker is named in the paragraph of its evidence.
+Claims that fail get one repair re-ask carrying the verifier's diagnosis; what still fails is
+dropped and recorded as a Rejection. A model failure ends that article alone.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from summarize.anchors import mentions, polarity_problems
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
     ArticleClaims,
     ArticleError,
     Claim,
+    ClaimKind,
     ClaimRepairs,
     Evidence,
     ExtractedClaim,
@@ -26,7 +31,8 @@ from summarize.models import (
 )
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
-from summarize.verify import index_for, quotations
+from summarize.verify import index_for, is_quoted_speech, quotations
+from summarize.words import unquoted
 
 
 @dataclass
@@ -62,11 +68,17 @@ def check_claim(
                 )
             )
         else:
-            problems.append(f"evidence “{passage}” is {match.diagnosis}")
-    for _, _, quoted in quotations(claim.statement):
-        match = index.find(quoted)
+            problems.append(f"evidence “{unquoted(passage)}” is {match.diagnosis}")
+    quoted = quotations(claim.statement)
+    for _, _, words in quoted:
+        match = index.find(words)
         if not match.ok:
-            problems.append(f"the statement quotes “{quoted}”, which is {match.diagnosis}")
+            problems.append(f"the statement quotes “{unquoted(words)}”, which is {match.diagnosis}")
+        elif not is_quoted_speech(source.text, match.start or 0, match.end or 0):
+            problems.append(
+                f"the statement puts “{unquoted(words)}” in quotation marks, but the article "
+                "does not quote those words as anyone's speech"
+            )
     if evidence:
         joined = "\n".join(e.quote for e in evidence)
         notation = decimal or detect_decimal(source.text)
@@ -75,14 +87,72 @@ def check_claim(
             problems.append(
                 f"a number in the statement is not in its evidence: {numbers.diagnosis}"
             )
+        skip = [(a, b) for a, b, _ in quoted]
+        problems += [
+            f"the statement's negation differs from its evidence: {p}"
+            for p in polarity_problems(claim.statement, joined, skip)
+        ]
+        if claim.kind is ClaimKind.QUOTE and claim.speaker:
+            paragraphs = "\n".join(paragraph_of(source.text, e.start) for e in evidence)
+            named = [w for w in claim.speaker.split() if w[:1].isupper() and len(w) > 2]
+            if not any(mentions(paragraphs, w) for w in named):
+                problems.append(
+                    f"the speaker “{claim.speaker}” is not named in the paragraph of the "
+                    "evidence; name the speaker as the article does there"
+                )
     return evidence, problems
 
 
-def _describe_failures(failures: list[tuple[ExtractedClaim, list[str]]]) -> str:
+def paragraph_of(text: str, at: int) -> str:
+    """The paragraph around offset `at`: the block between blank lines, or the line if that
+    block is long (articles that put one paragraph per line)."""
+    start = max(text.rfind("\n\n", 0, at), -2) + 2
+    end = text.find("\n\n", at)
+    block = text[start : len(text) if end < 0 else end]
+    if len(block) <= 1500:
+        return block
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    return text[line_start : len(text) if line_end < 0 else line_end]
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?][”’\"')])\s+|(?<=[.!?])\s+|\n\s*")
+MAX_HINTS = 2
+"""Article sentences shown per number a repair must find evidence for."""
+
+
+def number_passages(claim: ExtractedClaim, source: Source, decimal: str) -> list[str]:
+    """Sentences of the article holding a number of the statement that its evidence lacks.
+
+    A repair sees the verifier's diagnosis, which already quotes the passage closest to a
+    missed quotation, and these, not the whole article."""
+    joined = "\n".join(claim.evidence)
+    missing = check_numbers(claim.statement, joined, decimal=decimal).missing
+    found: list[str] = []
+    for number in missing:
+        hits = [
+            sentence
+            for part in _SENTENCE_BREAK.split(source.text)
+            if (sentence := " ".join(part.split()))
+            and check_numbers(number.text, sentence, decimal=decimal).ok
+        ]
+        found += [h for h in hits[:MAX_HINTS] if h not in found]
+    return found
+
+
+def describe_failures(
+    failures: list[tuple[ExtractedClaim, list[str]]], source: Source, decimal: str
+) -> str:
+    """The repair request: each failing claim, what is wrong, and the article text it needs."""
     blocks = []
     for number, (claim, problems) in enumerate(failures, 1):
-        listed = "\n".join(f"- {p}" for p in problems)
-        blocks.append(f"Claim {number}:\n{claim.model_dump_json()}\nProblems:\n{listed}")
+        lines = [f"Claim {number}: {claim.model_dump_json()}", "Problems:"]
+        lines += [f"- {p}" for p in problems]
+        passages = number_passages(claim, source, decimal)
+        if passages:
+            lines.append("Article sentences with those numbers:")
+            lines += [f"- “{p}”" for p in passages]
+        blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
 
@@ -106,28 +176,29 @@ async def extract_article(llm: LLM, source: Source) -> ArticleResult:
         else:
             result.claims.append(_claim(claim, source, evidence, repaired=False))
     if failures:
-        await _repair(llm, source, messages, prompt.key, failures, result, decimal)
+        await _repair(llm, source, failures, result, decimal)
     return result
 
 
 async def _repair(
     llm: LLM,
     source: Source,
-    messages: list[dict[str, str]],
-    prompt_key: str,
     failures: list[tuple[ExtractedClaim, list[str]]],
     result: ArticleResult,
     decimal: str,
 ) -> None:
-    """One re-ask carrying every diagnosis; what still fails becomes a Rejection."""
+    """One re-ask carrying every diagnosis and the passages it needs (not the article again);
+    what still fails becomes a Rejection."""
     repair_prompt = load_prompt("repair_claims")
     llm.usage.repairs += 1
+    failing = describe_failures(failures, source, decimal)
     try:
         answer = await llm.create(
             ClaimRepairs,
-            messages + repair_prompt.render(failures=_describe_failures(failures)),
-            prompt_key=f"{prompt_key}+{repair_prompt.key}",
+            repair_prompt.render(source_id=source.id, failures=failing),
+            prompt_key=repair_prompt.key,
             label=source.id,
+            urgent=True,
         )
         repairs = {r.number: r for r in answer.repairs}
         repair_error = None
@@ -146,6 +217,16 @@ async def _repair(
             evidence, new_problems = check_claim(repair.claim, source, decimal)
             if not new_problems:
                 result.claims.append(_claim(repair.claim, source, evidence, repaired=True))
+                result.rejections.append(
+                    Rejection(
+                        stage="extract",
+                        outcome="repaired",
+                        source_id=source.id,
+                        item=claim.statement,
+                        reason="; ".join(problems),
+                        repair_attempted=True,
+                    )
+                )
                 continue
             reason = "still unverified after repair: " + "; ".join(new_problems)
         elif repair is not None:
@@ -184,15 +265,16 @@ async def extract_all(
     llm: LLM,
     sources: list[Source],
     *,
-    concurrency: int,
     on_done: Callable[[ArticleResult], None] | None = None,
 ) -> list[ArticleResult]:
-    """Extract every article concurrently, at most `concurrency` at a time, in source order."""
-    gate = asyncio.Semaphore(concurrency)
+    """Extract every article concurrently, results in source order.
+
+    Every article starts at once; the LLM's limiter decides how many requests are in flight,
+    and a repair waits ahead of fresh extractions, so repairs form their own wave right behind
+    the extraction wave instead of each holding an article's slot."""
 
     async def one(source: Source) -> ArticleResult:
-        async with gate:
-            result = await extract_article(llm, source)
+        result = await extract_article(llm, source)
         if on_done is not None:
             on_done(result)
         return result

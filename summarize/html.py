@@ -116,7 +116,17 @@ def source_name(source: Source) -> str:
 
 def to_html(summary: Summary) -> str:
     """The self-contained HTML report (see the module docstring for its contract)."""
-    css, js = _asset("report.css"), _asset("report.js")
+    return render_page("report.html.j2", _view(summary), summary.sources)
+
+
+def render_page(
+    template: str, view: dict[str, Any], sources: list[Source], *, extra_css: str = ""
+) -> str:
+    """A page of this module's kind: the template with the report's style (plus `extra_css`,
+    a file in templates/) and script inlined, allowed by their hashes, and the sources' texts
+    as JSON for the script. `summarize check --format html` renders its page with it too."""
+    css = _asset("report.css") + (_asset(extra_css) if extra_css else "")
+    js = _asset("report.js")
     policy = "; ".join(
         [
             "default-src 'none'",
@@ -126,12 +136,12 @@ def to_html(summary: Summary) -> str:
             "form-action 'none'",
         ]
     )
-    data = {"sources": [{"id": s.id, "text": s.text} for s in summary.sources]}
+    data = {"sources": [{"id": s.id, "text": s.text} for s in sources]}
     return (
         _environment()
-        .get_template("report.html.j2")
+        .get_template(template)
         .render(
-            **_view(summary),
+            **view,
             version=__version__,
             policy=policy,
             css=Markup(css),

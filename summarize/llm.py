@@ -4,12 +4,16 @@ Every stage calls `LLM.create(ResponseModel, messages, prompt_key=..., label=...
 validated pydantic object or a one-line `summarize.errors.ModelError` that starts with the
 label. Each concern has one owner, so attempts are never multiplied:
 
+- how many requests are in flight: `summarize.limiter.Limiter` (adaptive; `settings.concurrency`
+  caps it). Overload (429, 503, a timeout) shrinks it and a Retry-After pauses new requests;
 - transport faults (408, 409, 429, 5xx, timeouts, dropped connections): tenacity, here, up to
   `settings.retries` times with exponential backoff and jitter, honouring Retry-After;
-  the openai SDK's own retries are off (max_retries=0). Not retried, because the same request
-  gets the same answer: a server that cannot be reached at all (connection refused, unknown
-  host: the error names the URL at once), and a 5xx whose body is a request validation error
-  (llama-cpp-python answers a request shape it does not take with HTTP 500);
+  the openai SDK's own retries are off (max_retries=0). An overload met by a request sent
+  alongside others is the limiter's to fix, so it does not use up that request's retries (at
+  most `MAX_ABSORBED` such per call). Not retried, because the same request gets the same
+  answer: a server that cannot be reached at all (connection refused, unknown host: the error
+  names the URL at once), and a 5xx whose body is a request validation error (llama-cpp-python
+  answers a request shape it does not take with HTTP 500);
 - malformed output: instructor re-asks, up to `settings.reasks` times, but never for a
   refusal (pointless) or a truncated answer (instructor raises at once on those);
 - caching: `summarize.cache`, keyed on what determines the answer and never the API key;
@@ -18,18 +22,24 @@ label. Each concern has one owner, so attempts are never multiplied:
 - secrets: a key that cannot be sent as an HTTP header is refused before anything is sent,
   and every message is redacted.
 
-openai and instructor are imported on the first request that misses the cache, so
-`import summarize.llm` stays light and a fully cached rerun never loads them.
+openai and instructor are imported, and the client built, in a background thread that
+`LLM.warm_up()` starts (the API calls it before reading the articles), so that ~1 s of imports
+overlaps the run's own preparation instead of preceding the first request; `import
+summarize.llm` stays light.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import random
 import re
+import threading
 import time
 import unicodedata
 import warnings
+from concurrent.futures import Future
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,6 +56,7 @@ from summarize.errors import (
     TruncatedResponse,
     UnparseableResponse,
 )
+from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
 from summarize.settings import NO_KEY, Settings
 
@@ -60,6 +71,8 @@ BACKOFF_BASE = 1.0
 """Seconds before the first transport retry; doubles each time, plus as much jitter."""
 MAX_WAIT = 60.0
 """Cap on any single wait, Retry-After included."""
+MAX_ABSORBED = 16
+"""Overloads per call that the limiter takes the blame for before they count as retries."""
 
 _MODES = {
     "tools": "TOOLS",
@@ -92,7 +105,9 @@ class LLM:
         self.usage = Usage()
         self._transport = transport
         self._backoff = BACKOFF_BASE
+        self.limiter = Limiter(settings.concurrency)
         self._client: Any = None
+        self._building: Future[Any] | None = None
         self._cache = None
         if settings.use_cache:
             from summarize.cache import ResultCache, default_cache_dir
@@ -106,13 +121,15 @@ class LLM:
         *,
         prompt_key: str,
         label: str,
+        urgent: bool = False,
     ) -> M:
         """The model's answer to `messages` as a validated `response_model`, from cache if seen.
 
         `prompt_key` (the prompt's name@version) enters the cache key; `label` (the article
-        or stage id) starts every error message. Raises only ModelError subclasses for model
-        trouble, ConfigError for a missing or unusable key, CacheError for an unusable cache,
-        OutputError when a recording cannot be written.
+        or stage id) starts every error message; `urgent` requests (repairs, compose) wait
+        ahead of the others. Raises only ModelError subclasses for model trouble, ConfigError
+        for a missing or unusable key, CacheError for an unusable cache, OutputError when a
+        recording cannot be written.
         """
         key = None
         if self._cache is not None:
@@ -128,14 +145,43 @@ class LLM:
                 else:
                     self.usage.cache_hits += 1
                     return result
-        answer = (await self._ask(response_model, messages, label)).model_dump_json()
+        answer = (await self._ask(response_model, messages, label, urgent)).model_dump_json()
         if key is not None and self._cache is not None:
             self._cache.set(key, answer)
         # A fresh object, as on a cache hit: instructor hangs the raw completion on its result.
         return response_model.model_validate_json(answer)
 
+    def warm_up(self) -> None:
+        """Import openai and instructor and build the client in a background thread, now.
+
+        Imports hold the GIL, so this overlaps them with reading files and waiting on the
+        network rather than with other Python work; it still takes them off the critical path
+        when the caller has anything else to do first. Idempotent."""
+        if self._client is not None or self._building is not None:
+            return
+        future: Future[Any] = Future()
+        self._building = future
+
+        def build() -> None:
+            try:
+                future.set_result(self._build_client())
+            except BaseException as exc:  # handed to the first request, which raises it
+                future.set_exception(exc)
+
+        threading.Thread(target=build, name="summarize-client", daemon=True).start()
+
+    async def _client_ready(self) -> Any:
+        if self._client is None:
+            self.warm_up()
+            assert self._building is not None
+            self._client = await asyncio.wrap_future(self._building)
+        return self._client
+
     async def aclose(self) -> None:
         """Close the HTTP client and the cache; the object is not usable afterwards."""
+        building, self._building = self._building, None
+        if self._client is None and building and building.done() and not building.exception():
+            self._client = building.result()
         if self._client is not None:
             await self._client.client.close()
             self._client = None
@@ -145,28 +191,55 @@ class LLM:
 
     # ------------------------------------------------------------------ requests and retries
 
-    async def _ask(self, response_model: type[M], messages: list[dict[str, str]], label: str) -> M:
+    async def _ask(
+        self, response_model: type[M], messages: list[dict[str, str]], label: str, urgent: bool
+    ) -> M:
         """One answer, retrying transport faults; every failure becomes a one-line ModelError."""
+        client = await self._client_ready()
         from openai import APIError
-        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
+        from tenacity import AsyncRetrying, retry_if_exception
 
-        if self._client is None:
-            self._client = self._build_client()
+        call = _Call(self.limiter.order(), URGENT if urgent else NORMAL)
         retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.retries + 1),
-            wait=self._wait,
+            stop=lambda state: state.attempt_number - call.absorbed > self.settings.retries,
+            wait=lambda state: self._wait(state, call),
             retry=retry_if_exception(_is_transient),
             before_sleep=self._count_retry,
             reraise=True,
         )
         try:
-            return await retrying(self._attempt, response_model, messages, label)
+            return await retrying(self._limited, client, call, response_model, messages, label)
         except APIError as exc:
             error = self._api_error(exc, label)
         raise error  # outside the except block: no __context__ holding the server's raw text
 
+    async def _limited(
+        self,
+        client: Any,
+        call: _Call,
+        response_model: type[M],
+        messages: list[dict[str, str]],
+        label: str,
+    ) -> M:
+        """One attempt inside a limiter slot; its outcome tells the limiter about the load."""
+        ticket = await self.limiter.acquire(call.priority, call.order)
+        try:
+            result = await self._attempt(client, response_model, messages, label)
+        except BaseException as exc:
+            if _is_overload(exc):
+                self.limiter.overloaded(ticket, _retry_after(exc))
+                if ticket.crowded and call.absorbed < MAX_ABSORBED:
+                    call.absorbed += 1
+            elif isinstance(exc, ModelError):  # the server answered; the answer was bad
+                self.limiter.succeeded(ticket)
+            else:
+                self.limiter.finished(ticket)
+            raise
+        self.limiter.succeeded(ticket)
+        return result
+
     async def _attempt(
-        self, response_model: type[M], messages: list[dict[str, str]], label: str
+        self, client: Any, response_model: type[M], messages: list[dict[str, str]], label: str
     ) -> M:
         """One instructor call (with its re-asks); API errors are re-raised unwrapped."""
         from instructor.core.exceptions import IncompleteOutputException, ResponseParsingError
@@ -202,7 +275,7 @@ class LLM:
             schema = response_model.model_json_schema()
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         try:
-            result, _ = await self._client.chat.completions.create_with_completion(
+            result, _ = await client.chat.completions.create_with_completion(
                 response_model=response_model,
                 messages=messages,
                 model=self.settings.model,
@@ -237,17 +310,15 @@ class LLM:
                 f"{self._clean(f'{type(root).__name__}: {root}')}"
             ) from root
 
-    def _wait(self, state: RetryCallState) -> float:
-        """Retry-After when the server gives one, else exponential backoff with jitter."""
-        from tenacity import wait_exponential_jitter
-
+    def _wait(self, state: RetryCallState, call: _Call) -> float:
+        """Retry-After when the server gives one, else exponential backoff with jitter (the
+        exponent counts only the retries this call is charged for)."""
         exc = state.outcome.exception() if state.outcome else None
         after = _retry_after(exc)
         if after is not None:
             return after
-        return wait_exponential_jitter(
-            multiplier=self._backoff, max=MAX_WAIT, jitter=self._backoff
-        )(state)
+        counted = max(state.attempt_number - call.absorbed, 1)
+        return min(self._backoff * 2 ** (counted - 1), MAX_WAIT) + random.uniform(0, self._backoff)
 
     def _count_retry(self, _: RetryCallState) -> None:
         self.usage.retries += 1
@@ -317,6 +388,15 @@ class LLM:
     def _clean(self, text: str) -> str:
         """One line, at most 300 characters, with the API key and anything key-like removed."""
         return _redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
+
+
+class _Call:
+    """One request's place in the limiter's line and the overloads it was not charged for."""
+
+    def __init__(self, order: int, priority: int) -> None:
+        self.order = order
+        self.priority = priority
+        self.absorbed = 0
 
 
 def _redact(text: str, key: str | None = None) -> str:
@@ -412,6 +492,15 @@ def _unreachable(exc: BaseException) -> str | None:
     if any(isinstance(e, socket.gaierror) for e in chain):
         return "unknown host"
     return f"cannot connect: {next(str(e) for e in chain if isinstance(e, httpx2.ConnectError))}"
+
+
+def _is_overload(exc: BaseException) -> bool:
+    """The server is busy: 429, 503 or no answer in time. The limiter backs off on these."""
+    import openai
+
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in (429, 503)
+    return isinstance(exc, openai.APITimeoutError)
 
 
 def _retry_after(exc: BaseException | None) -> float | None:

@@ -2,14 +2,15 @@
 
 Three groups: what the model is asked to return (ExtractedClaim, ArticleClaims, ClaimRepairs,
 ComposedSummary), what the verifier reports (QuoteMatch, NumberCheck), and the provenance graph
-a run produces (Source, Claim, Sentence, Conflict, Rejection, Usage, Summary). Field descriptions
-of the first group are the model's instructions: instructor sends them as the JSON schema.
+a run produces (Source, Claim, Sentence, Conflict, Rejection, Usage, Summary). The first group's
+JSON schemas go out with every call, so they carry no titles or descriptions beyond the tool's
+one line: the rules live in the prompts (prompts/*.md), once.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -23,42 +24,39 @@ class ClaimKind(StrEnum):
     BACKGROUND = "background"
 
 
-class ExtractedClaim(BaseModel):
-    """One claim as the model states it, before the verifier has seen it."""
+def _lean(node: Any, *, top: bool = False) -> Any:
+    """A schema without titles (the field and type names say it) except the top one, which
+    names the tool; property names are kept even when a property is called "title"."""
+    if isinstance(node, list):
+        return [_lean(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    lean = {}
+    for key, value in node.items():
+        if key == "title" and not top and isinstance(value, str):
+            continue
+        if key in ("properties", "$defs"):
+            lean[key] = {name: _lean(sub) for name, sub in value.items()}
+        else:
+            lean[key] = _lean(value)
+    return lean
 
-    statement: str = Field(
-        description=(
-            "One self-contained sentence in your own words that a reader understands without "
-            "the article: name people, organisations and things in full (no 'he', 'it', 'the "
-            "company'). Copy every number exactly as the article writes it (never round or "
-            "convert). Do not put quotation marks in the statement; quoted words belong in "
-            "evidence."
-        )
-    )
-    kind: ClaimKind = Field(
-        description=(
-            "reported_fact: something the article reports as having happened or being true. "
-            "quote: words the article attributes to a named speaker. opinion: the outlet's or "
-            "someone's judgement or analysis. background: context not specific to this news."
-        )
-    )
-    speaker: str | None = Field(
-        default=None,
-        description=(
-            "For kind 'quote': the person or body the article says spoke, named as the article "
-            "names them. Null for every other kind."
-        ),
-    )
-    evidence: list[str] = Field(
-        min_length=1,
-        description=(
-            "One or more passages copied character for character from the article that support "
-            "the statement, each at least five words and at most two sentences. Keep the "
-            "article's spelling, typos, capitalisation, punctuation and numbers exactly. Never "
-            "correct, translate, shorten inside a passage or join passages from different "
-            "paragraphs. Every number in the statement must appear in one of these passages."
-        ),
-    )
+
+class _Asked(BaseModel):
+    """Base of what the model is asked to return: its JSON schema goes out with every call."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _lean(super().model_json_schema(*args, **kwargs), top=True)
+
+
+class ExtractedClaim(_Asked):
+    """A claim and its verbatim evidence."""
+
+    statement: str
+    kind: ClaimKind
+    speaker: str | None = None
+    evidence: list[str] = Field(min_length=1)
 
     @model_validator(mode="after")
     def _quote_needs_speaker(self) -> ExtractedClaim:
@@ -67,101 +65,65 @@ class ExtractedClaim(BaseModel):
         return self
 
 
-class ArticleClaims(BaseModel):
-    """Everything one article reports that matters to the story."""
+class ArticleClaims(_Asked):
+    """The article's claims."""
 
-    claims: list[ExtractedClaim] = Field(
-        max_length=12,  # summarize.limits.MAX_CLAIMS_PER_ARTICLE
-        description=(
-            "The article's claims about the story, most important first, at most 12. Skip "
-            "navigation, captions, advertisements and site boilerplate."
-        ),
-    )
+    claims: list[ExtractedClaim] = Field(max_length=12)  # limits.MAX_CLAIMS_PER_ARTICLE
 
 
-class ClaimRepair(BaseModel):
-    """The model's answer to one verifier diagnosis."""
-
-    number: int = Field(description="The number of the failing claim, as given in the request.")
-    claim: ExtractedClaim | None = Field(
-        description=(
-            "The corrected claim with every evidence passage copied exactly from the article, "
-            "or null to withdraw the claim when the article does not support it."
-        )
-    )
+class ClaimRepair(_Asked):
+    number: int
+    claim: ExtractedClaim | None
 
 
-class ClaimRepairs(BaseModel):
-    repairs: list[ClaimRepair] = Field(description="One entry per failing claim, in order.")
+class ClaimRepairs(_Asked):
+    """Fixes for the failing claims."""
+
+    repairs: list[ClaimRepair]
 
 
-class ComposedSentence(BaseModel):
-    text: str = Field(
-        description=(
-            "One sentence of the summary. Numbers exactly as in the cited claims' evidence; any "
-            "words in quotation marks copied exactly from a cited claim's evidence."
-        )
-    )
-    claim_ids: list[str] = Field(
-        description="The ids of every claim this sentence rests on, and only those (e.g. c3)."
-    )
+class ComposedSentence(_Asked):
+    text: str
+    claim_ids: list[str]
 
 
-class ComposedParagraph(BaseModel):
+class ComposedParagraph(_Asked):
     sentences: list[ComposedSentence]
 
 
-class ComposedPosition(BaseModel):
-    value: str = Field(
-        description="What these sources say, copied exactly from the cited claims' evidence."
-    )
-    claim_ids: list[str] = Field(description="The claims that state this value.")
+class ComposedPosition(_Asked):
+    value: str
+    claim_ids: list[str]
 
 
-class ComposedConflict(BaseModel):
-    topic: str = Field(description="What the sources disagree about, in a few words.")
-    positions: list[ComposedPosition] = Field(
-        min_length=2, description="Each differing account, with the claims that give it."
-    )
+class ComposedConflict(_Asked):
+    topic: str
+    positions: list[ComposedPosition] = Field(min_length=2)
 
 
-class ComposedSummary(BaseModel):
-    """The composer's draft: every sentence cites the claims it rests on."""
+class ComposedSummary(_Asked):
+    """The consensus summary."""
 
-    title: str = Field(description="A plain, factual headline with no number and no quotation.")
-    paragraphs: list[ComposedParagraph] = Field(
-        description=(
-            "Two to four short paragraphs. Lead with what the most independent sources support; "
-            "merge what several sources say into one sentence that cites all of their claims."
-        )
-    )
-    single_source: list[ComposedSentence] = Field(
-        default_factory=list,
-        description="Notable points that only one source reports, one sentence each.",
-    )
-    conflicts: list[ComposedConflict] = Field(
-        default_factory=list,
-        description=(
-            "Where sources give different values for the same thing: a figure, a date, or who "
-            "did something (for example, different names for the same studio or person)."
-        ),
-    )
+    title: str
+    paragraphs: list[ComposedParagraph]
+    single_source: list[ComposedSentence] = Field(default_factory=list)
+    conflicts: list[ComposedConflict] = Field(default_factory=list)
 
 
-class SentenceRepair(BaseModel):
-    number: int = Field(description="The number of the failing sentence, as given.")
-    sentence: ComposedSentence | None = Field(
-        description="The corrected sentence, or null to drop it."
-    )
+class SentenceRepair(_Asked):
+    number: int
+    sentence: ComposedSentence | None
 
 
-class SentenceRepairs(BaseModel):
+class SentenceRepairs(_Asked):
+    """Fixes for the failing sentences."""
+
     repairs: list[SentenceRepair]
 
 
 # --------------------------------------------------------------------------- verifier
 
-MatchKind = Literal["exact", "normalized", "elided", "not_found"]
+MatchKind = Literal["exact", "normalized", "elided", "not_found", "too_short"]
 
 
 class QuoteMatch(BaseModel):
@@ -188,6 +150,8 @@ class QuoteMatch(BaseModel):
         """One paragraph a model can act on and a person can read."""
         if self.ok:
             return f"found ({self.kind}) at characters {self.start}-{self.end}"
+        if self.kind == "too_short":
+            return self.differences[0]
         if self.closest is None:
             if self.differences:
                 return f"not found in the article ({'; '.join(self.differences)})"
@@ -287,18 +251,34 @@ class ConflictPosition(BaseModel):
 
 
 class Conflict(BaseModel):
+    """Sources that give different values for one thing.
+
+    kind "quantity" and "name" are contradictions; "precision" is a difference of precision
+    only (one figure a rounding or a bound of the other: "11 billion" and "11.08 billion",
+    "more than $2 billion" and "$2.5 billion"), shown as such, with `note` saying which."""
+
     topic: str
-    kind: Literal["quantity", "name"]
+    kind: Literal["quantity", "name", "precision"]
     positions: list[ConflictPosition]
+    note: str = ""
+
+
+Outcome = Literal["dropped", "citation removed", "title replaced", "conflict refused", "repaired"]
 
 
 class Rejection(BaseModel):
-    """Something the checks dropped, and why: never emitted quietly."""
+    """Something the checks took out, what became of it, and why: never emitted quietly.
+
+    outcome "dropped": the claim or sentence is gone; "citation removed": the sentence stays
+    but no longer cites `source_id`; "title replaced": a plain title stands instead;
+    "conflict refused": the proposed disagreement is not shown; "repaired": this first draft
+    failed and the model's repair, which passed every check, stands in its place."""
 
     stage: Literal["extract", "compose"]
+    outcome: Outcome = "dropped"
     source_id: str | None = None
-    item: str = Field(description="The claim statement or sentence that was dropped.")
-    reason: str
+    item: str = Field(description="The claim statement, sentence, title or conflict topic.")
+    reason: str = Field(description="Why, in plain words, without internal ids.")
     repair_attempted: bool = False
 
 
@@ -343,6 +323,11 @@ class Summary(BaseModel):
     rejections: list[Rejection] = Field(default_factory=list)
     errors: list[ArticleError] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+
+    @property
+    def left_out(self) -> list[Rejection]:
+        """What the checks took out for good (every rejection but the repaired drafts)."""
+        return [r for r in self.rejections if r.outcome != "repaired"]
 
     def to_markdown(self) -> str:
         from summarize.render import to_markdown
@@ -452,3 +437,8 @@ class DraftCheck(BaseModel):
         from summarize.audit_output import to_json
 
         return to_json(self)
+
+    def to_html(self) -> str:
+        from summarize.audit_output import to_html
+
+        return to_html(self)

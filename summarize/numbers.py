@@ -174,6 +174,24 @@ def _joined(text: str, words: list[re.Match[str]], k: int) -> bool:
     return text[words[k - 1].end() : words[k].start()] in (" ", "-", "\u00a0")
 
 
+_ONE_BEFORE = frozenset("no any every each some the this that which someone anyone".split())
+_ONE_AFTER = frozenset(
+    """of another report reports outlet outlets source sources account accounts version
+    analyst analysts observer official officials expert experts critic critics commentator
+    newspaper paper publication story estimate way thing day""".split()
+)
+
+
+def _pronoun_one(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """ "one" as a pronoun or determiner, not the number 1: "no one", "one of the studios",
+    "according to one outlet", "by one report". "one person" stays a number, so that a
+    changed count ("one" for "two") is still a miss."""
+    after = (
+        words[i + 1].group().lower() if i + 1 < len(words) and _joined(text, words, i + 1) else ""
+    )
+    return _previous_word(text, words, i) in _ONE_BEFORE or after in _ONE_AFTER
+
+
 def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, int, int]:
     """Parse number words from words[i]: (index after the number, value, fraction denominator)."""
     low = [w.group().lower() for w in words[i : i + 12]]
@@ -187,7 +205,7 @@ def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, in
         return i + 1, 1, 2
     elif (fold := _FOLD.match(first)) and fold.group(1) in _WORD_VALUES | _WORD_SCALES:
         return i + 1, (_WORD_VALUES | _WORD_SCALES)[fold.group(1)], 0
-    elif first in _WORD_VALUES and not (first == "one" and _previous_word(text, words, i) == "no"):
+    elif first in _WORD_VALUES and not (first == "one" and _pronoun_one(text, words, i)):
         total, current, k = 0, _WORD_VALUES[first], 1
     else:
         return i, 0, 0

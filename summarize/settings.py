@@ -46,7 +46,7 @@ class Settings:
     timeout: float = 120.0
     retries: int = 4
     reasks: int = 1
-    concurrency: int = 8
+    concurrency: int | None = None  # a hard cap; None: adapt (summarize.limiter)
     cache_dir: Path | None = None
     use_cache: bool = True
     replay_dir: Path | None = None
@@ -65,7 +65,7 @@ class Settings:
         for name in ("retries", "reasks"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be 0 or more, got {getattr(self, name)}")
-        if self.concurrency < 1:
+        if self.concurrency is not None and self.concurrency < 1:
             raise ConfigError(f"concurrency must be at least 1, got {self.concurrency}")
         if not self.timeout > 0:  # also refuses NaN
             raise ConfigError(f"timeout must be more than 0 seconds, got {self.timeout:g}")

@@ -20,7 +20,9 @@ answer that trips the client's timeout (`Reply(delay=5.0)`) or a dropped connect
 (`Reply(drop=True)`).
 
 The body builders (`completion_for`, `refusal_for`, `error_body`) produce exact Chat
-Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts.
+Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts;
+`capacity_limited` wraps a responder into a server that holds at most N requests at once and
+answers the rest 429 with Retry-After, as rate-limited endpoints do.
 Token counts default to a rough estimate of one token per four characters (of the request's
 messages for the prompt, of the answer text for the completion); pass `prompt_tokens` /
 `completion_tokens` for exact figures.
@@ -41,6 +43,7 @@ from typing import Any, Literal
 __all__ = [
     "FakeOpenAIServer",
     "Reply",
+    "capacity_limited",
     "completion_for",
     "error_body",
     "extractive_model",
@@ -180,7 +183,11 @@ def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
 
 
 _ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
-_CLAIM_LINE = re.compile(r"^([cs]\d+) \| [^|]+ \| (.+?)(?: \| .*)?$", re.MULTILINE)
+_CLAIM_LINE = re.compile(
+    r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$"  # compose: `c5 (quote, X): statement | “…”`
+    r"|^(s\d+) \| \d+ \| (.+)$",  # merge: `s1 | support | sentence`
+    re.MULTILINE,
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _QUOTE_MARKS = '"“”‘’«»'
 
@@ -198,8 +205,8 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
     marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
     one paragraph with one sentence per listed claim, citing it (and so for the
     merge of grouped summaries: one sentence per listed sentence). Repairs: none. Any other
-    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN | kind |
-    statement | evidence` lines), so it fits summarize's prompts only.
+    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN (kind):
+    statement` and `sN | support | sentence` lines), so it fits summarize's prompts only.
     """
     name = _schema_name(request)
     text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
@@ -218,7 +225,7 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
             for s in sentences[:max_claims]
         ]
         return completion_for(request, {"claims": claims})
-    listed = _CLAIM_LINE.findall(text)
+    listed = [(c or s, a or b) for c, a, s, b in _CLAIM_LINE.findall(text)]
     if name == "ComposedSummary" or (name is None and listed):
         sentences = [{"text": statement, "claim_ids": [cid]} for cid, statement in listed]
         summary = {
@@ -229,6 +236,36 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
         }
         return completion_for(request, summary)
     return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+
+
+def capacity_limited(
+    responder: Responder, capacity: int, *, latency: float = 0.0, retry_after: str = "1"
+) -> Responder:
+    """`responder` behind a server that works on at most `capacity` requests at once: each
+    admitted request takes `latency` seconds; one arriving beyond capacity is answered at once
+    with 429 and `Retry-After: retry_after`. Use with FakeOpenAIServer(latency=0)."""
+    lock = threading.Lock()
+    active = [0]
+
+    def limited(request: dict[str, Any]) -> Reply | dict[str, Any]:
+        with lock:
+            if active[0] >= capacity:
+                return Reply(
+                    status=429,
+                    headers={"Retry-After": retry_after},
+                    body=error_body(
+                        f"at most {capacity} requests at a time", type="rate_limit_error"
+                    ),
+                )
+            active[0] += 1
+        try:
+            time.sleep(latency)
+            return responder(request)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    return limited
 
 
 def llama_cpp_python(responder: Responder = extractive_model) -> Responder:

@@ -119,7 +119,6 @@ async def extract_windowed(
     llm: LLM,
     sources: list[Source],
     *,
-    concurrency: int,
     window_chars: int = DEFAULT_WINDOW_CHARS,
     on_done: Callable[[ArticleResult], None] | None = None,
 ) -> list[ArticleResult]:
@@ -128,7 +127,7 @@ async def extract_windowed(
     Results come back one per source, in source order, with claim ids c1, c2, ... in order."""
     plan = [(source, window_sources(source, window_chars)) for source in sources]
     parts = [part for _, windows in plan for _, part in windows]
-    results = iter(await extract_all(llm, parts, concurrency=concurrency, on_done=on_done))
+    results = iter(await extract_all(llm, parts, on_done=on_done))
     joined = []
     for source, windows in plan:
         own = [next(results) for _ in windows]

@@ -28,3 +28,8 @@ def stem(word: str) -> str:
 def content_words(text: str) -> set[str]:
     """Stems of the words in `text` that carry meaning (no stopwords, no one-letter words)."""
     return {stem(w) for w in _WORD.findall(text) if len(w) > 1 and w.lower() not in STOPWORDS}
+
+
+def unquoted(text: str) -> str:
+    """`text` without enclosing quotation marks or spaces, so that it can be quoted once."""
+    return text.strip().strip("\"“”‘’'«» ")

@@ -20,13 +20,14 @@ class QueuedLLM:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def create(self, response_model, messages, *, prompt_key, label):
+    async def create(self, response_model, messages, *, prompt_key, label, urgent=False):
         self.calls.append(
             {
                 "model": response_model,
                 "messages": messages,
                 "prompt_key": prompt_key,
                 "label": label,
+                "urgent": urgent,
             }
         )
         self.in_flight += 1

@@ -52,7 +52,9 @@ CONSENSUS = {
     "bridge": "Engineers estimated what the bridge repairs will cost.",
     "election": "The election commission counted postal ballots.",
 }
-LINE = re.compile(r"^([cs]\d+) \| [^|]+ \| (.+?)(?: \| .*)?$", re.MULTILINE)
+LINE = re.compile(  # compose: `c5 (quote, X): statement | “…”`; merge: `s1 | support | sentence`
+    r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$|^(s\d+) \| \d+ \| (.+)$", re.MULTILINE
+)
 
 
 def consensus_model(request: dict) -> dict:
@@ -62,7 +64,8 @@ def consensus_model(request: dict) -> dict:
         return extractive_model(request)
     cited: dict[str, list[str]] = {}
     others = []
-    for item, text in LINE.findall(request["messages"][-1]["content"]):
+    lines = LINE.findall(request["messages"][-1]["content"])
+    for item, text in ((c or s, a or b) for c, a, s, b in lines):
         topic = next((t for t in CONSENSUS if t in text.lower()), None)
         if topic:
             cited.setdefault(topic, []).append(item)

@@ -60,7 +60,8 @@ def test_rounded_number_is_repaired_with_the_diagnosis(seed):
     llm = QueuedLLM({"claims": [rounded]}, {"repairs": [{"number": 1, "claim": fixed}]})
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == [fixed["statement"]]
-    assert result.claims[0].repaired and not result.rejections
+    assert result.claims[0].repaired
+    assert [(r.outcome, r.item) for r in result.rejections] == [("repaired", rounded["statement"])]
     repair_request = llm.calls[1]["messages"][-1]["content"]
     assert "11.1" in repair_request and "11.08" in repair_request
     assert llm.usage.repairs == 1
@@ -136,18 +137,28 @@ def test_model_failure_ends_only_that_article(seed):
         ModelAPIError("002: 500 Internal Server Error"),
         {"claims": [fact("Revenue was $11.08 billion.", REVENUE)]},
     )
-    results = run(extract_all(llm, [seed, other], concurrency=1))
+    results = run(extract_all(llm, [seed, other]))
     assert results[0].error is not None and "500" in results[0].error.error
     assert [c.id for c in results[1].claims] == ["c1"]
 
 
-def test_ids_follow_source_order_and_concurrency_is_bounded():
+def test_ids_follow_source_order_and_every_article_starts_at_once():
     sources = [source(f"s{i}", SEED_002) for i in range(6)]
     answers = [{"claims": [fact("Revenue was $11.08 billion.", REVENUE)]} for _ in sources]
     llm = QueuedLLM(*answers, latency=0.05)
-    results = run(extract_all(llm, sources, concurrency=3))
+    results = run(extract_all(llm, sources))
     assert [c.id for r in results for c in r.claims] == [f"c{i}" for i in range(1, 7)]
-    assert llm.max_in_flight == 3
+    assert llm.max_in_flight == 6  # the LLM's limiter, not the stage, bounds requests
+    assert not any(call["urgent"] for call in llm.calls)
+
+
+def test_a_repair_jumps_the_queue_of_extractions(seed):
+    llm = QueuedLLM(
+        {"claims": [fact("Netflix had $11.1 billion in second-quarter revenue.", REVENUE)]},
+        {"repairs": [{"number": 1, "claim": None}]},
+    )
+    run(extract_article(llm, seed))
+    assert [call["urgent"] for call in llm.calls] == [False, True]
 
 
 def test_article_text_reaches_the_model_byte_identical():
@@ -155,3 +166,52 @@ def test_article_text_reaches_the_model_byte_identical():
     llm = QueuedLLM({"claims": []})
     run(extract_article(llm, source("braces", text)))
     assert text in llm.calls[0]["messages"][-1]["content"]
+
+
+def seed_source(prefix: str):
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return source(prefix, path.read_text("utf-8"))
+
+
+def test_a_statement_may_not_quote_the_reporters_paraphrase():
+    article = seed_source("004")
+    claim = ExtractedClaim.model_validate(
+        fact(
+            "Inga Saffron said the goal is “to empower creatives, not replace them”.",
+            "Inga Saffron, Vice President of Production Innovation at Netflix, emphasized that "
+            "the goal is to empower creatives, not replace them.",
+        )
+    )
+    _, problems = check_claim(claim, article)
+    assert any("does not quote those words as anyone's speech" in p for p in problems)
+    quoted = claim.model_copy(
+        update={"statement": "Saffron said “This enables artists and teams”."}
+    )
+    quoted.evidence.append("“This enables artists and teams to spend more of their time")
+    assert not check_claim(quoted, article)[1]
+
+
+def test_a_quote_claims_speaker_is_named_in_the_evidence_paragraph():
+    article = seed_source("000")
+    delighted = "“The creators were delighted with the result. We were delighted with the result"
+
+    def problems(speaker: str) -> list[str]:
+        claim = {**fact(f"{speaker} said the creators were delighted.", delighted)}
+        claim.update(kind="quote", speaker=speaker)
+        return check_claim(ExtractedClaim.model_validate(claim), article)[1]
+
+    assert any("not named in the paragraph" in p for p in problems("Ted Sarandos"))
+    assert any("not named in the paragraph" in p for p in problems("Reed Hastings"))
+    assert problems("Saraondos") == []  # as the article names him there, typo and all
+
+
+def test_a_statement_whose_negation_differs_from_its_evidence_fails(seed):
+    claim = ExtractedClaim.model_validate(
+        fact(
+            "The sequence was not finished ten times faster than with traditional methods.",
+            "It was reportedly finished ten times faster and at a lower cost than using "
+            "traditional methods",
+        )
+    )
+    (problem,) = check_claim(claim, seed)[1]
+    assert "negation" in problem and "not finished" in problem

@@ -417,7 +417,7 @@ def test_when_only_compose_fails_the_verified_claims_are_still_emitted(
     assert text.startswith("# Verified claims by source (the summary could not be written)")
     assert "## Verified claims by source" in text
     assert len([line for line in text.splitlines() if line.startswith("### ")]) == 2
-    assert "the summary could not be written: compose: HTTP 400" in text
+    assert "The summary could not be written: compose: HTTP 400" in text
     lines = err.strip().splitlines()
     assert lines[0] == "summarize: compose: HTTP 400 Bad Request: context too long"
     assert lines[1].startswith("summarize: usage: ") and len(lines) == 2
@@ -569,7 +569,8 @@ def test_the_schema_sends_the_claims_cap_to_the_model() -> None:
 
     claims = ArticleClaims.model_json_schema()["properties"]["claims"]
     assert claims["maxItems"] == MAX_CLAIMS_PER_ARTICLE
-    assert f"at most {MAX_CLAIMS_PER_ARTICLE}" in claims["description"]
+    prompt = (ROOT / "prompts" / "extract.md").read_text("utf-8")
+    assert f"at most {MAX_CLAIMS_PER_ARTICLE}" in prompt
 
 
 def test_the_readme_exit_code_table_lists_exactly_the_codes_the_cli_returns() -> None:

@@ -25,7 +25,13 @@ from summarize.errors import (
 from summarize.llm import LLM, MAX_WAIT, _retry_after
 from summarize.models import ArticleClaims
 from summarize.settings import Settings
-from summarize.testing import FakeOpenAIServer, Reply, completion_for, refusal_for
+from summarize.testing import (
+    FakeOpenAIServer,
+    Reply,
+    capacity_limited,
+    completion_for,
+    refusal_for,
+)
 
 KEY = "sk-test-SECRETSECRETSECRET"
 MESSAGES = [
@@ -129,18 +135,48 @@ def test_template_syntax_in_an_article_reaches_the_request_verbatim(mode: str) -
 def test_concurrent_calls_overlap() -> None:
     with FakeOpenAIServer(ok, latency=0.3) as server:
         llm = make_llm(server)
-
-        async def go() -> list[Tiny]:
-            calls = [llm.create(Tiny, MESSAGES, prompt_key="t@1", label=f"{i}") for i in range(8)]
-            try:
-                return await asyncio.gather(*calls)
-            finally:
-                await llm.aclose()
-
-        results = asyncio.run(go())
+        results = gather(llm, 8)
     assert results == [Tiny(n=7)] * 8
-    assert server.max_in_flight > 1
+    assert server.max_in_flight == 8  # the default starts wide
     assert llm.usage.calls == 8
+
+
+def gather(llm: LLM, count: int) -> list[Any]:
+    async def go() -> list[Any]:
+        calls = [llm.create(Tiny, MESSAGES, prompt_key="t@1", label=f"{i}") for i in range(count)]
+        try:
+            return await asyncio.gather(*calls, return_exceptions=True)
+        finally:
+            await llm.aclose()
+
+    return asyncio.run(go())
+
+
+def test_a_server_that_admits_two_at_a_time_gets_every_answer() -> None:
+    """Twelve calls at once, one retry each: the rejections of an over-wide wave are the
+    limiter's to fix (it backs off), not the requests' (they keep their retry)."""
+    limited = capacity_limited(ok, 2, latency=0.05, retry_after="0")
+    with FakeOpenAIServer(limited) as server:
+        llm = make_llm(server, retries=1)
+        results = gather(llm, 12)
+    assert results == [Tiny(n=7)] * 12
+    assert len(server.requests) > 12  # some were turned away and came back
+    assert llm.limiter.limit < 12  # and the limit came down from its wide start
+
+
+def test_a_cap_bounds_requests_in_flight() -> None:
+    with FakeOpenAIServer(ok, latency=0.05) as server:
+        llm = make_llm(server, concurrency=3)
+        assert gather(llm, 9) == [Tiny(n=7)] * 9
+    assert server.max_in_flight == 3
+
+
+def test_a_lone_request_turned_away_uses_up_its_retries() -> None:
+    with FakeOpenAIServer(lambda r: Reply(status=429, headers={"Retry-After": "0"})) as server:
+        llm = make_llm(server, retries=2)
+        with pytest.raises(ModelAPIError, match="gave up after 2 retries"):
+            ask(llm)
+    assert len(server.requests) == 3
 
 
 # --------------------------------------------------------------------------- transport faults

@@ -160,7 +160,9 @@ def test_different_numbers(claim: str, evidence: str, reason: str) -> None:
 NOTATIONS = [
     ("six-episode series", [("6", None)]),
     ("someone said no one knows", []),
-    ("one of the most important", [("1", None)]),
+    ("one of the most important", []),
+    ("by one report, according to one outlet", []),
+    ("one person died", [("1", None)]),
     ("a building", []),
     ("an avocado and a dozen eggs", [("12", None)]),
     ("two dozen", [("24", None)]),

@@ -126,10 +126,11 @@ def test_the_extractive_model_quotes_the_article_and_cites_the_listing() -> None
         ["Acme sold 3 units on Monday in Paris."],
         ["Rivals sold five units last week."],
     ]
-    listing = "## Source a\nc1 | reported_fact | Acme sold 3 units. | “Acme sold 3 units.”"
+    listing = "## Source a\nc1: Acme sold 3 units.\nc2 (quote, Bo Li): Bo Li said no. | “no more”"
     compose = {"model": "m", "messages": [{"role": "user", "content": listing}]}
     content = extractive_model(compose)["choices"][0]["message"]["content"]
     summary = json.loads(content.removeprefix("```json\n").removesuffix("\n```"))
     assert summary["paragraphs"][0]["sentences"] == [
-        {"text": "Acme sold 3 units.", "claim_ids": ["c1"]}
+        {"text": "Acme sold 3 units.", "claim_ids": ["c1"]},
+        {"text": "Bo Li said no.", "claim_ids": ["c2"]},
     ]
