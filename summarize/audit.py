@@ -32,6 +32,7 @@ from itertools import accumulate
 from pathlib import Path, PurePath
 from typing import Any
 
+from summarize import numbers
 from summarize.errors import InputError
 from summarize.fetch import is_url
 from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
@@ -297,14 +298,10 @@ def _ordinary(word: str, ordinary: set[str]) -> bool:
 
 # ----------------------------------------------------------------------------- sources
 
-# Everything find_numbers can read starts with a digit or one of these words; a sentence with
-# none of them is not parsed at all (parsing number words costs more than the rest of indexing).
-_MAY_HOLD_NUMBER = re.compile(
-    r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|halves|third|"
-    r"thirds|quarter|quarters)\b|fold\b)"
-)
+# Everything find_numbers can read starts with a digit or one of its number words; a sentence
+# with none is not parsed at all (parsing number words costs more than the rest of indexing).
+_NUMBER_WORDS = sorted({*numbers._WORD_VALUES, *numbers._WORD_SCALES, *numbers._FRACTIONS})
+_MAY_HOLD_NUMBER = re.compile(rf"\d|(?i:\b(?:{'|'.join(_NUMBER_WORDS)})\b|fold\b)")
 
 
 class _Article:

@@ -294,3 +294,19 @@ def test_json_has_one_record_per_item() -> None:
     assert "text" not in data["sources"][0] and data["draft"]["text"] == DRAFT
     for record in data["items"]:
         assert {"kind", "text", "verdict", "backing", "diagnosis", "start", "end"} <= set(record)
+
+
+def test_numbers_read_sentence_by_sentence_equal_those_of_the_whole_text() -> None:
+    """The audit parses only sentences that can hold a number: it must miss none."""
+    from summarize.audit import _numbers
+    from summarize.numbers import detect_decimal, find_numbers
+
+    texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
+    texts += [p.read_text("utf-8") for p in sorted((ROOT / "tests" / "data").rglob("*.txt"))]
+    texts.append("Twenty-one ships, a dozen boats, tenfold; half of it. A third! 3/4 of 1,200.")
+    assert len(texts) > 8
+    for text in texts:
+        decimal = detect_decimal(text)
+        whole = [(n.start, n.end, n.value, n.unit) for n in find_numbers(text, decimal=decimal)]
+        parts = _numbers(text, split_sentences(text), decimal)
+        assert [(n.start, n.end, n.value, n.unit) for n in parts] == whole
