@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import summarize
-from summarize.audit import Checker, mask_markdown, read_draft, split_sentences
+from summarize.audit import Checker, read_draft
+from summarize.audit_text import mask_markdown, split_sentences
 from summarize.models import CheckedItem, DraftCheck
 from summarize.sources import load_sources, source_from_text
 from summarize.testing import FakeOpenAIServer, extractive_model
