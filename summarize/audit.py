@@ -34,18 +34,19 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from summarize import numbers
+from summarize.anchors import Name, vocabulary_test
 from summarize.audit_text import (
     TOKEN,
-    Name,
     NameIndex,
     Words,
+    all_ordinary,
     blank,
     capitalised_inside,
     content_forms,
-    find_capitals,
     find_names,
     fold,
     mask_markdown,
+    name_key,
     name_parts,
     split_sentences,
 )
@@ -82,7 +83,7 @@ class _Article:
         plain = blank(source.text, ((n.start, n.end) for n in self.numbers))
         self.context = [content_forms(plain[a:b]) for a, b in self.sentences]
         self.words = Words(source.text)
-        self.capitals = find_capitals(source.text, self.sentences)
+        self.inside = capitalised_inside(source.text, self.sentences)
 
     def sentence_of(self, offset: int) -> int:
         return _containing(self.starts, offset)
@@ -165,7 +166,8 @@ class Checker:
         total = sum(len(a.context) for a in self.articles)
         self.common = {w for w, n in counts.items() if n >= max(3, COMMON_SHARE * total)}
         self._lower = {w for a in self.articles for w in a.words.lower}
-        self._inside = set().union(*(capitalised_inside(a.capitals) for a in self.articles))
+        self._inside = set().union(*(a.inside for a in self.articles))
+        self._vocabulary = vocabulary_test(a.text for a in self.articles)
 
     # -------------------------------------------------------------- draft
 
@@ -194,12 +196,17 @@ class Checker:
             context = content_forms(plain[slice(*sentences[i])])
             items.append(self._number(n, i, context, decimal))
         ordinary = self._lower | Words(text).lower | STOPWORDS
-        capitals = find_capitals(text, sentences)
-        inside = self._inside | capitalised_inside(capitals)
-        for whole in find_names(text, capitals, ordinary, inside):
-            parts = [whole] if self._named(whole.key) else name_parts(whole)
+        inside = self._inside | capitalised_inside(text, sentences)
+        own = vocabulary_test([text])
+
+        def is_common(word: str) -> bool:
+            return self._vocabulary(word) or own(word) or fold(word) not in inside
+
+        for whole in find_names(text, is_common, [(a, b) for a, b, _ in quoted]):
+            parts = [whole] if self._named(name_key(whole.text)) else name_parts(whole)
             for name in parts:
-                items.append(self._name(name, sentence_of(name.start), ordinary))
+                if not all_ordinary(name.text, ordinary):
+                    items.append(self._name(name, sentence_of(name.start), ordinary))
         items.sort(key=lambda item: (item.start, item.end))
         return DraftCheck(
             draft=draft,
@@ -360,13 +367,12 @@ class Checker:
     @cached_property
     def _source_names(self) -> NameIndex:
         """The names the sources use (built on the first draft that needs it, then kept)."""
-        ordinary = self._lower | STOPWORDS
+
+        def is_common(word: str) -> bool:
+            return self._vocabulary(word) or fold(word) not in self._inside
+
         return NameIndex(
-            [
-                name
-                for article in self.articles
-                for name in find_names(article.text, article.capitals, ordinary, self._inside)
-            ]
+            [name for a in self.articles for name in find_names(a.text, is_common, [])]
         )
 
     def _named(self, key: tuple[str, ...]) -> bool:
@@ -379,11 +385,11 @@ class Checker:
         return "\n".join(a.words.joined for a in self.articles)
 
     def _name(self, name: Name, i: int, ordinary: set[str]) -> CheckedItem:
-        key = list(name.key)
+        key = list(name_key(name.text))
         item = _Item("name", name.text, name.start, name.end, i)
         holders = (a for a in self.articles if all(w in a.words.vocabulary for w in key))
         found = []
-        if self._named(name.key):
+        if self._named(tuple(key)):
             found = [(a, span) for a in holders if (span := a.words.find(key)) is not None]
         if found:
             where = ", ".join(_label(a.source) for a, _ in found[:3])

@@ -3,21 +3,21 @@
 Deterministic and model-free like the verifier: sentences split at end punctuation and line
 breaks (never after an abbreviation or an initial); Markdown syntax masked without moving any
 offset; words folded (case, diacritics, invisible characters) for word-for-word lookups; proper
-names found as runs of capitalised words, and the names a set of sources uses indexed for the
-names a draft uses differently ("Héctor Oesterheld" for "Héctor G. Oesterheld").
+names found by anchors.proper_names, and the names a set of sources uses indexed for the names
+a draft writes differently ("Héctor Oesterheld" for "Héctor G. Oesterheld").
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from collections.abc import Callable, Iterable
+from functools import cached_property
 from itertools import accumulate
 
+from summarize import anchors
+from summarize.anchors import Name
 from summarize.words import STOPWORDS, stem
 
 Span = tuple[int, int]
@@ -104,14 +104,10 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _CONTENT = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 
 
-@lru_cache(maxsize=1 << 16)
 def fold(word: str) -> str:
-    """Lower case without diacritics or invisible characters: how names are compared."""
-    if word.isascii():
-        return word.lower()
-    word = word.translate(_INVISIBLE)
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    """A word in compare form (anchors.fold: no case, diacritics or dash and apostrophe
+    variants), and without invisible characters; plain ASCII takes the short way."""
+    return word.lower() if word.isascii() else anchors.fold(word.translate(_INVISIBLE))
 
 
 def content_forms(text: str) -> dict[str, str]:
@@ -161,91 +157,45 @@ class Words:
 
 
 # ----------------------------------------------------------------------------- names
+# Names are found by anchors.proper_names (the extractor the footnote checks use); what is
+# here is what an audit needs beyond it: which capitalised words the texts use mid-sentence,
+# and the names a set of sources uses, for a draft name that no source writes as it does.
 
 _NAME_TOKEN = re.compile(r"\w+(?:[’'\-‐‑.]\w+)*(?:[’']s\b)?")
 # a word start that is not plainly lower case (the rest are checked with str.isupper)
 _CAPITAL = re.compile(r"(?<![\w\-‐‑.])(?![a-zß-öø-ÿ\d_])" + _NAME_TOKEN.pattern)
-_CONNECTORS = frozenset("of de del della der di du da dos das la le van von bin al".split())
-_CONNECTED = re.compile(rf"\s+(?:{'|'.join(sorted(_CONNECTORS))})\s+")
+_CONNECTORS = frozenset("of de del della der di du da dos das la le van von y el al bin".split())
 _OPENERS = re.compile(r"[“\"‘«(\[:—–]")
 
 
-@dataclass(frozen=True)
-class Name:
-    text: str
-    start: int
-    end: int
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        return tuple(fold(w) for w in TOKEN.findall(self.text))
+def name_key(text: str) -> tuple[str, ...]:
+    """A name in compare form, word by word ("Héctor G. Oesterheld" -> hector, g, oesterheld)."""
+    return tuple(fold(w) for w in TOKEN.findall(text))
 
 
-def find_capitals(text: str, sentences: list[Span]) -> list[tuple[re.Match[str], bool]]:
-    """Each capitalised word, and whether it opens a sentence or a quotation (where a capital
-    says nothing about being a name)."""
+def capitalised_inside(text: str, sentences: list[Span]) -> set[str]:
+    """Words the text capitalises where no sentence or quotation opens: names, most likely. A
+    capitalised word that only ever opens a sentence ("Another", "Meanwhile") is not one."""
     starts = {a for a, _ in sentences}
-    found = []
+    found = set()
     for tok in _CAPITAL.finditer(text):
-        if not tok.group()[0].isupper():
+        word, a = tok.group(), tok.start()
+        if not word[0].isupper() or a in starts:
             continue
-        a = i = tok.start()
+        i = a
         while i > 0 and not text[i - 1].isalnum():
             i -= 1
-        found.append((tok, a in starts or i == 0 or bool(_OPENERS.search(text, i, a))))
+        if i > 0 and not _OPENERS.search(text, i, a):
+            found.add(fold(word[:-2] if word.endswith(("’s", "'s")) else word))
     return found
 
 
-def capitalised_inside(capitals: list[tuple[re.Match[str], bool]]) -> set[str]:
-    """Words written with a capital where no sentence or quote opens: names, most likely."""
-    return {_fold_word(tok.group()) for tok, opening in capitals if not opening}
-
-
-def find_names(
-    text: str, capitals: list[tuple[re.Match[str], bool]], ordinary: set[str], inside: set[str]
-) -> list[Name]:
-    """Runs of capitalised words (with "of", "de", "van"… inside and initials like "G."). A
-    word that opens a sentence counts only if it is capitalised elsewhere too, and is not a
-    common word; a possessive ends its run."""
-    found: list[Name] = []
-    run: list[re.Match[str]] = []
-
-    def close() -> None:
-        if run and not all(_ordinary(t.group(), ordinary) for t in run):
-            first, last = run[0], run[-1]
-            end = last.end() - (2 if _possessive(last.group()) else 0)
-            found.append(Name(text[first.start() : end], first.start(), end))
-        run.clear()
-
-    for tok, opening in capitals:
-        word = tok.group()
-        if run and not opening and _joins(text, run[-1], tok):
-            run.append(tok)
-        else:
-            close()
-            if len(word) > 1 or text.startswith(".", tok.end()):
-                common = _ordinary(word, ordinary) or _fold_word(word) not in inside
-                if not (opening and common):
-                    run.append(tok)
-        if run and _possessive(word):
-            close()
-    close()
-    return found
-
-
-def _joins(text: str, previous: re.Match[str], tok: re.Match[str]) -> bool:
-    """Whether `tok` continues the name that `previous` ends: only spaces, a connector, or
-    the full stop of an initial ("G. Oesterheld") between them."""
-    between = text[previous.end() : tok.start()]
-    if between.isspace():
-        return True
-    if len(previous.group()) == 1 and between.startswith("."):
-        return between[1:].isspace()
-    return bool(_CONNECTED.fullmatch(between))
-
-
-def _fold_word(word: str) -> str:
-    return fold(word[:-2] if _possessive(word) else word)
+def find_names(text: str, is_common: Callable[[str], bool], skip: list[Span]) -> list[Name]:
+    """anchors.proper_names, each span ending where its name does (before a possessive)."""
+    return [
+        Name(n.text, n.start, n.start + len(n.text))
+        for n in anchors.proper_names(text, is_common=is_common, skip=skip)
+    ]
 
 
 def name_parts(name: Name) -> list[Name]:
@@ -262,16 +212,10 @@ def name_parts(name: Name) -> list[Name]:
     return out
 
 
-def _possessive(word: str) -> bool:
-    return word.endswith(("’s", "'s"))
-
-
-def _ordinary(word: str, ordinary: set[str]) -> bool:
-    """A word the texts also write in lower case (or a stopword): capitalised, it is no name."""
-    if _possessive(word):
-        word = word[:-2]
-    parts = [fold(p) for p in TOKEN.findall(word)]
-    return all(p in ordinary or p.isdigit() for p in parts)
+def all_ordinary(name: str, ordinary: set[str]) -> bool:
+    """Whether every word of `name` is one the texts also write in lower case (or a stopword):
+    "Vice President" is capitalised, but no name to look up."""
+    return all(w in ordinary or w.isdigit() for w in name_key(name))
 
 
 class NameIndex:
@@ -281,7 +225,7 @@ class NameIndex:
         self.written: dict[tuple[str, ...], str] = {}
         self.uses: Counter[tuple[str, ...]] = Counter()
         for name in found:
-            key = name.key
+            key = name_key(name.text)
             self.uses[key] += 1
             self.written.setdefault(key, " ".join(name.text.split()))
             cut = [i for i, w in enumerate(key) if w in _CONNECTORS]
@@ -343,13 +287,14 @@ def _in_order(part: tuple[str, ...], key: tuple[str, ...]) -> bool:
 
 
 __all__ = [
-    "Name",
     "NameIndex",
     "Words",
+    "all_ordinary",
     "capitalised_inside",
-    "find_capitals",
     "find_names",
     "fold",
     "mask_markdown",
+    "name_key",
+    "name_parts",
     "split_sentences",
 ]
