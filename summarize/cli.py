@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="the model's context window in tokens (default: known per model, else 8192); "
         "claims that do not fit one compose call are composed in groups and merged",
     )
+    p.add_argument(
+        "--batch-api",
+        action="store_true",
+        help="send the requests through OpenAI's Batch API: half the price, answers within "
+        "24 h; an interrupted run resumes its batches when run again",
+    )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -284,6 +290,7 @@ def _run(args: argparse.Namespace) -> int:
         max_article_chars=args.max_article_chars,
         window_chars=args.window_chars,
         context_tokens=args.context_tokens,
+        batch_api=args.batch_api,
     )
     inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
     sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
