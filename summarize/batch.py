@@ -23,7 +23,7 @@ import sys
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from summarize.settings import (
     DEFAULT_MAX_ARTICLE_CHARS,
@@ -35,6 +35,8 @@ from summarize.settings import (
 )
 
 if TYPE_CHECKING:
+    import httpx2
+
     from summarize.api import Summarizer
     from summarize.models import Summary
     from summarize.settings import Settings
@@ -278,7 +280,8 @@ async def run_batch(
 
     async def one(story: Story, name: str) -> Row:
         nonlocal done
-        summarizer = Summarizer(settings, transport=shared, concurrency=per_story)
+        transport = cast("httpx2.AsyncBaseTransport | None", shared)  # duck-typed transport
+        summarizer = Summarizer(settings, transport=transport, concurrency=per_story)
         async with gate:
             row = await _story(summarizer, story, out / name, args)
         done += 1

@@ -244,12 +244,12 @@ class BatchTransport(httpx2.AsyncBaseTransport):
         keys = list(held)
         for start in range(0, len(keys), MAX_REQUESTS):
             chunk = {k: held[k] for k in keys[start : start + MAX_REQUESTS]}
-            batch_id = await self._submit(chunk)
-            if batch_id is None:
+            submitted = await self._submit(chunk)
+            if submitted is None:
                 await self._send_directly(chunk)
                 continue
-            answers = await self._collect(batch_id, set(chunk))
-            self._deliver(batch_id, chunk, answers)
+            answers = await self._collect(submitted, set(chunk))
+            self._deliver(submitted, chunk, answers)
 
     def _deliver(self, batch_id: str, held: dict[str, _Held], answers: dict[str, Answer]) -> None:
         self.state.deliver(batch_id, set(answers))

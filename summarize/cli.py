@@ -87,7 +87,13 @@ class _Version(argparse.Action):
     def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
         super().__init__(option_strings, dest, nargs=0, help="print the version and exit")
 
-    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
         print(f"summarize {version()}")
         parser.exit(EXIT_OK)
 
@@ -95,7 +101,13 @@ class _Version(argparse.Action):
 class _Completion(argparse.Action):
     """Print a shell completion script (made by shtab, an optional extra) and exit."""
 
-    def __call__(self, parser, namespace, values, option_string=None) -> NoReturn:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: object,
+        option_string: str | None = None,
+    ) -> NoReturn:
         try:
             import shtab
         except ImportError:
@@ -106,17 +118,16 @@ class _Completion(argparse.Action):
             )
         for action in parser._actions:
             if action.dest in ("paths", "output"):
-                action.complete = shtab.FILE  # type: ignore[attr-defined]
+                action.complete = shtab.FILE  # type: ignore[attr-defined,unused-ignore]
             elif action.dest in ("replay", "record", "cache_dir"):
-                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+                action.complete = shtab.DIRECTORY  # type: ignore[attr-defined,unused-ignore]
         print(shtab.complete(parser, shell=str(values)).rstrip("\n"))
         parser.exit(EXIT_OK)
 
 
 def version() -> str:
     """The installed distribution's version (package metadata), else the source tree's."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
+    from importlib.metadata import PackageNotFoundError, version as installed
 
     try:
         return installed("summarize")

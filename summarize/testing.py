@@ -30,7 +30,6 @@ messages for the prompt, of the answer text for the completion); pass `prompt_to
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import threading
@@ -39,6 +38,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
+
+from summarize.hashing import digest
 
 __all__ = [
     "FakeBatchServer",
@@ -76,7 +77,7 @@ def error_body(message: str, *, type: str = "server_error", code: str | None = N
 
 
 def _digest(*parts: Any) -> str:
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return digest(parts)
 
 
 def _estimate(text: str) -> int:
@@ -495,7 +496,8 @@ class FakeBatchServer(FakeOpenAIServer):
         return Reply(body=self._public(batch_id))
 
     def _run(self, batch: dict[str, Any]) -> None:
-        output, errors = [], []
+        output: list[dict[str, Any]] = []
+        errors: list[dict[str, Any]] = []
         limit = batch["_expire_after"]
         for n, line in enumerate(batch["_lines"]):
             key = line["custom_id"]
@@ -538,7 +540,8 @@ def _multipart_file(content_type: str, raw: bytes) -> bytes | None:
     )
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == "file":
-            return part.get_payload(decode=True)
+            payload = part.get_payload(decode=True)
+            return payload if isinstance(payload, bytes) else None
     return None
 
 
