@@ -33,6 +33,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from summarize.errors import InputError
+from summarize.fetch import is_url
 from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
@@ -745,11 +746,13 @@ MARKDOWN_SUFFIXES = (".md", ".markdown")
 def read_draft(
     draft: str | os.PathLike[str] | Source, *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS
 ) -> Source:
-    """A draft as a Source: a path is read like an article (HTML is reduced to its text); a str
-    is the draft's text, unless it is one line naming a file (read) or looking like a file name
-    that does not exist (an error, rather than checking the words "draft.md")."""
+    """A draft as a Source: a path or URL is read like an article (HTML is reduced to its
+    text); a str is the draft's text, unless it is one line naming a file (read) or looking like
+    a file name that does not exist (an error, rather than checking the words "draft.md")."""
     if isinstance(draft, Source):
         return draft
+    if isinstance(draft, str) and is_url(draft.strip()) and "\n" not in draft.strip():
+        return load_sources([draft.strip()], max_chars=max_chars)[0]
     if isinstance(draft, str) and ("\n" in draft or not _looks_like_a_path(draft)):
         return source_from_text(draft, "draft")
     if Path(draft).is_dir():

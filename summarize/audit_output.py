@@ -1,4 +1,4 @@
-"""`summarize check`: the audit of a draft as annotated Markdown or JSON, and its command line.
+"""`summarize check`: the audit of a draft as annotated Markdown, JSON or HTML, and its CLI.
 
 Markdown is the draft itself with a footnote after every quotation and number: a backed item's
 footnote names the source and shows the backing span; an unbacked item is marked where it
@@ -12,14 +12,20 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from summarize import __version__
-from summarize.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, _positive
-from summarize.cli import EXIT_REJECTED as EXIT_UNBACKED
+from summarize.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_REJECTED as EXIT_UNBACKED,
+    EXIT_USAGE,
+    FORMATS,
+    _positive,
+)
 from summarize.models import Backing, CheckedItem, DraftCheck
 from summarize.render import _clip, _code, _text
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
+from summarize.version import VERSION
 
 UNBACKED_MARK = " **⚠ unbacked**"
 _MARKS = ' “”"‘’«»'
@@ -75,14 +81,19 @@ def _diagnosis(report: DraftCheck, diagnosis: str) -> str:
     return text
 
 
+def shown(report: DraftCheck) -> list[CheckedItem]:
+    """The items the Markdown and HTML views annotate, numbered in this order: quotations,
+    numbers and the names no source contains (backed names are in the JSON only)."""
+    return [i for i in report.items if i.kind != "name" or i.verdict == "unbacked"]
+
+
 def to_markdown(report: DraftCheck) -> str:
     """The draft with a footnote after each quotation and number and each unknown name."""
     markdown = report.draft.path is None or report.draft.path.endswith((".md", ".markdown"))
     draft = report.draft.text
-    shown = [i for i in report.items if i.kind != "name" or i.verdict == "unbacked"]
     marks: list[tuple[int, str]] = []
     notes: list[str] = []
-    for item in shown:
+    for item in shown(report):
         number = len(notes) + 1
         notes.append(f"[^{number}]: {_note(report, item)}")
         flag = UNBACKED_MARK if item.verdict == "unbacked" else ""
@@ -120,10 +131,66 @@ def to_json(report: DraftCheck) -> str:
     counts = {k: len(report.of_kind(k)) for k in ("quotation", "number", "name")}
     summary = {**counts, "unbacked": len(report.unbacked), "line": report.line()}
     return json.dumps(
-        {"schema": 1, "version": __version__, "summary": summary, **data},
+        {"schema": 1, "version": VERSION, "summary": summary, **data},
         ensure_ascii=False,
         indent=2,
     )
+
+
+def to_html(report: DraftCheck) -> str:
+    """One offline page: the draft with each item underlined and linked to the passage that
+    backs it (or the nearest), the items listed with their diagnoses, the sources beside it.
+    It keeps the HTML report's contract and safety (summarize.html.render_page)."""
+    from summarize.html import render_page, source_name
+
+    names = {s.id: source_name(s) for s in report.sources}
+    anchors = {s.id: f"source-{i}" for i, s in enumerate(report.sources, start=1)}
+
+    def link(b: Backing, dom_id: str, label: str) -> dict[str, object]:
+        quote = _clip(b.text, 160)
+        title = f"{names.get(b.source_id, b.source_id)}, chars {b.start}–{b.end}: “{quote}”"
+        return {
+            "dom_id": dom_id,
+            "source_id": b.source_id,
+            "start": b.start,
+            "end": b.end,
+            "label": label,
+            "title": title,
+            "anchor": anchors.get(b.source_id, ""),
+            "source_name": names.get(b.source_id, b.source_id),
+        }
+
+    items: list[dict[str, Any]] = []
+    draft: list[dict[str, Any]] = []
+    pos = 0
+    for number, item in enumerate(shown(report), start=1):
+        spans = item.backing or ([item.closest] if item.closest else [])
+        links = [
+            link(b, f"item-{number}-{k}", _source_label(names, b)) for k, b in enumerate(spans)
+        ]
+        first = link(spans[0], f"item-{number}", str(number)) if spans else None
+        view = {**item.model_dump(), "number": number, "links": links, "link": first}
+        items.append(view)
+        if item.start >= pos:  # an item inside another (a name in a quotation) is listed only
+            draft += [{"text": report.draft.text[pos : item.start], "item": None}]
+            draft += [{"text": item.text, "item": view}]
+            pos = item.end
+    draft.append({"text": report.draft.text[pos:], "item": None})
+    name = report.draft.path and Path(report.draft.path).name
+    page = {
+        "title": f"Check of {name or report.draft.url or 'the draft'}",
+        "line": report.line(),
+        "draft": draft,
+        "items": items,
+        "sources": [
+            {"source": s, "name": names[s.id], "anchor": anchors[s.id]} for s in report.sources
+        ],
+    }
+    return render_page("check.html.j2", page, report.sources, extra_css="check.css")
+
+
+def _source_label(names: dict[str, str], b: Backing) -> str:
+    return f"{_clip(names.get(b.source_id, b.source_id), 40)} {b.start}–{b.end}"
 
 
 # ----------------------------------------------------------------------------- command line
@@ -132,6 +199,7 @@ EXAMPLES = """\
 examples:
   summarize check draft.md --sources seeds/              annotated Markdown on stdout
   summarize check draft.txt --sources a.txt b.html --format json
+  summarize check draft.md --sources news/ -o check.html  a page: click an item, see its passage
   pbpaste | summarize check - --sources news/ --strict   exit 3 if anything is unbacked
 
 exit codes: 0 ok, 1 bad input, 2 usage, 3 something unbacked with --strict
@@ -156,8 +224,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--sources", nargs="+", required=True, metavar="PATH", help="article files or directories"
     )
-    p.add_argument("--format", choices=("markdown", "json"), default="markdown")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the result here, not stdout")
+    p.add_argument(
+        "--format",
+        choices=("markdown", "json", "html"),
+        help="default: from -o's extension, else markdown",
+    )
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write the result here (.md, .json, .html)"
+    )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything is unbacked")
     p.add_argument(
         "--max-article-chars",
@@ -191,18 +265,22 @@ def main(argv: list[str]) -> int:
 def _run(args: argparse.Namespace) -> int:
     from summarize.audit import Checker, is_markdown, read_draft
     from summarize.errors import InputError, OutputError
+    from summarize.fetch import is_url
     from summarize.sources import load_sources
 
     if args.draft == "-" and "-" in args.sources:
         raise InputError("-", "standard input cannot be both the draft and a source")
-    if args.draft == "-":
-        draft = load_sources(["-"], max_chars=args.max_article_chars)[0]
+    if args.draft == "-" or is_url(args.draft):
+        draft = load_sources([args.draft], max_chars=args.max_article_chars)[0]
     else:
         draft = read_draft(Path(args.draft), max_chars=args.max_article_chars)
     sources = load_sources(args.sources, max_chars=args.max_article_chars)
     report = Checker(sources).check(draft, markdown=is_markdown(draft))
 
-    text = report.to_json() if args.format == "json" else report.to_markdown()
+    suffix = Path(args.output).suffix.lower() if args.output else ""
+    fmt = args.format or FORMATS.get(suffix, "markdown")
+    render = {"json": report.to_json, "html": report.to_html, "markdown": report.to_markdown}
+    text = render[fmt]()
     text = text if text.endswith("\n") else text + "\n"
     if args.output:
         try:

@@ -28,11 +28,12 @@ from summarize.compose import (
     SINGLE_SOURCE,
     Composition,
     SentenceChecker,
-    _checked_title,
+    checked_title,
     claims_listing,
     compose,
+    removals,
 )
-from summarize.conflicts import common_words, quantity_conflicts
+from summarize.conflicts import quantity_conflicts
 from summarize.llm import LLM
 from summarize.models import (
     Claim,
@@ -44,7 +45,7 @@ from summarize.models import (
     Source,
 )
 from summarize.prompts import load_prompt
-from summarize.words import content_words
+from summarize.words import common_words, content_words
 
 CONTEXT_WINDOWS = {
     "gpt-4.1": 1_047_576,
@@ -134,7 +135,7 @@ def group_claims(claims: list[Claim], sources: list[Source], budget: int) -> lis
     """
     overhead = compose_tokens([], sources) + 16  # + the source count's digits, rounding
     room = max(budget - overhead, 1)
-    common = common_words(claims)
+    common = common_words([c.statement for c in claims])
     words = {c.id: content_words(c.statement) - common for c in claims}
     reach: dict[str, set[str]] = defaultdict(set)
     for c in claims:
@@ -235,11 +236,15 @@ async def _merge(
     )
 
     checker = SentenceChecker(claims, sources)
-    title, title_problem = _checked_title(draft.title, claims, sources)
+    title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
     result = Composition(title=title)
     result.rejections = [r for part in parts for r in part.rejections]
     if title_problem:
-        result.rejections.append(_note(f"title: {draft.title}", title_problem))
+        result.rejections.append(
+            Rejection(
+                stage="compose", outcome="title replaced", item=draft.title, reason=title_problem
+            )
+        )
     by_id = {p.id: p for p in partials}
     used: set[str] = set()
     drafts = [(s, i) for i, p in enumerate(draft.paragraphs) for s in p.sentences]
@@ -250,9 +255,10 @@ async def _merge(
         expanded = ComposedSentence(
             text=text.text, claim_ids=[c for p in cited for c in p.claim_ids] + unknown
         )
-        sentence, problems = checker.check(expanded, paragraph)
-        if sentence is not None and not unknown:
-            result.sentences.append(sentence)
+        verdict = checker.check(expanded, paragraph)
+        if verdict.sentence is not None and not unknown:
+            result.sentences.append(verdict.sentence)
+            result.rejections += removals(verdict)
             used.update(p.id for p in cited)
             continue
         fresh = [p for p in cited if p.id not in used]
@@ -261,7 +267,7 @@ async def _merge(
         result.sentences += kept
         shown = f"; its {len(kept)} checked source sentence(s) are shown instead" if kept else ""
         result.rejections.append(
-            _note(text.text, "merged sentence failed the check: " + "; ".join(problems) + shown)
+            _note(text.text, "merged sentence failed the check: " + verdict.reasons() + shown)
         )
     _place(result.sentences, max(len(draft.paragraphs) - 1, 0))
     result.conflicts = _conflicts(parts, claims, checker)
@@ -297,7 +303,7 @@ def _listing(partials: list[_Partial]) -> str:
 def _recheck(checker: SentenceChecker, partial: _Partial, paragraph: int) -> Sentence | None:
     """A group's sentence checked again against the whole run's claims."""
     draft = ComposedSentence(text=partial.sentence.text, claim_ids=partial.claim_ids)
-    sentence, _ = checker.check(draft, paragraph)
+    sentence = checker.check(draft, paragraph).sentence
     if sentence is not None:
         sentence.repaired = partial.sentence.repaired
     return sentence

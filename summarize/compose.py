@@ -1,17 +1,31 @@
 """Compose stage: one model call writes the summary; every sentence is then checked.
 
-A sentence is emitted only if, after unknown and unrelated citations are removed, it still
-cites a verified claim, each of its numbers is value-equal to one in the cited evidence, and
-each of its quotations stands verbatim in a cited source. A failing sentence gets one repair
-re-ask with the diagnosis, then is dropped and recorded. A sentence backed by one source is
-never shown as consensus: it moves to the single-source section.
+The footnote rule: a footnote on a sentence means that source itself backs every checkable part
+of the sentence. So each cited source is checked on its own, against the claims of it that the
+sentence cites: every number of the sentence must be value-equal to one in that source's cited
+evidence, every quotation must stand verbatim in that source, every proper name must be in a
+cited claim of it, words the sentence attributes to someone must be attributed to them there,
+and its negations must match. A source that fails loses its citation (recorded); `support`
+counts the sources that remain. Words in quotation marks must also be quoted speech in at least
+one cited source. A sentence left with no source, or with a paraphrase in quotation marks, gets
+one repair re-ask with the diagnosis, then is dropped and recorded. A sentence backed by one
+source is never shown as consensus: it moves to the single-source section.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from summarize.conflicts import checked_conflicts, citations, common_words, quantity_conflicts
+from summarize.anchors import (
+    attributions,
+    mentions,
+    polarity_problems,
+    proper_names,
+    same_person,
+    vocabulary_test,
+)
+from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
@@ -27,8 +41,8 @@ from summarize.models import (
 )
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
-from summarize.verify import index_for, quotations
-from summarize.words import content_words
+from summarize.verify import index_for, is_quoted_speech, quotations
+from summarize.words import common_words, content_words, unquoted
 
 SINGLE_SOURCE = -1
 
@@ -41,48 +55,152 @@ class Composition:
     rejections: list[Rejection] = field(default_factory=list)
 
 
+@dataclass
+class Removal:
+    """Citations of one source (or unknown ids) taken off a sentence, and why."""
+
+    source_id: str | None
+    claim_ids: list[str]
+    reasons: list[str]
+
+
+@dataclass
+class Verdict:
+    """What the checks made of one drafted sentence."""
+
+    sentence: Sentence | None
+    removed: list[Removal] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
+
+    def problems(self) -> list[str]:
+        """The diagnosis for the repair re-ask: claim ids included, so the model can act."""
+        out = [f"{', '.join(r.claim_ids)}: {'; '.join(r.reasons)}" for r in self.removed]
+        return out + self.fatal
+
+    def reasons(self) -> str:
+        """The same, for people: sources by id, no claim ids."""
+        parts = [
+            f"{r.source_id}: {'; '.join(r.reasons)}" if r.source_id else "; ".join(r.reasons)
+            for r in self.removed
+        ]
+        return "; ".join(self.fatal + parts)
+
+
+def quote_spans(text: str, quoted: str) -> list[tuple[int, int]]:
+    """Where `quoted` stands verbatim in `text` (every occurrence where it can tell); a short
+    quotation (two words) is located word-bounded, since as a phrase in quotation marks it is
+    checkable even though it is too short to serve as evidence."""
+    index = index_for(text)
+    match = index.find(quoted)
+    if match.ok:
+        assert match.start is not None and match.end is not None
+        return index.locate_all(quoted) or [(match.start, match.end)]
+    return index.locate_all(quoted) if match.kind == "too_short" else []
+
+
 class SentenceChecker:
-    """The deterministic checks every composed sentence must pass."""
+    """The deterministic checks every composed sentence must pass, source by source."""
 
     def __init__(self, claims: list[Claim], sources: list[Source]) -> None:
         self.claims = {c.id: c for c in claims}
         self.sources = {s.id: s for s in sources}
         self.decimals = {s.id: detect_decimal(s.text) for s in sources}
-        self.common = common_words(claims)
-
-    def check(self, draft: ComposedSentence, paragraph: int) -> tuple[Sentence | None, list[str]]:
-        """The checked sentence, or None and the problems that sink it."""
-        problems: list[str] = []
-        unknown = [i for i in draft.claim_ids if i not in self.claims]
-        if unknown:
-            problems.append(f"cites unknown claim id(s) {', '.join(unknown)}")
-        cited = [self.claims[i] for i in dict.fromkeys(draft.claim_ids) if i in self.claims]
-        related = [c for c in cited if self._shares_something(draft.text, c)]
-        for claim in cited:
-            if claim not in related:
-                problems.append(f"{claim.id} (“{claim.statement}”) says nothing this sentence says")
-        if not related:
-            problems.append("it cites no verified claim that supports it")
-            return None, problems
-        evidence = "\n".join(e.quote for c in related for e in c.evidence)
-        decimal = self.decimals[related[0].source_id]
-        numbers = check_numbers(draft.text, evidence, decimal=decimal)
-        fatal = []
-        if not numbers.ok:
-            fatal.append(f"a number is not in the cited evidence: {numbers.diagnosis}")
-        for _, _, quoted in quotations(draft.text):
-            matches = [index_for(self.sources[c.source_id].text).find(quoted) for c in related]
-            if not any(m.ok for m in matches):
-                fatal.append(f"the quotation “{quoted}” is {matches[0].diagnosis}")
-        if fatal:
-            return None, problems + fatal
-        sentence = Sentence(
-            text=draft.text.strip(),
-            citations=[cit for c in related for cit in citations(c)],
-            paragraph=paragraph,
-            support=len({c.source_id for c in related}),
+        self.common = common_words([c.statement for c in claims])
+        self.is_common: Callable[[str], bool] = vocabulary_test(
+            [s.text for s in sources] + [c.statement for c in claims]
         )
-        return sentence, problems
+
+    def check(self, draft: ComposedSentence, paragraph: int) -> Verdict:
+        """The checked sentence (or None), the citations removed, and what sinks it."""
+        text = draft.text.strip()
+        verdict = Verdict(sentence=None)
+        unknown = [i for i in dict.fromkeys(draft.claim_ids) if i not in self.claims]
+        if unknown:
+            verdict.removed.append(Removal(None, unknown, ["cites a claim that does not exist"]))
+        cited = [self.claims[i] for i in dict.fromkeys(draft.claim_ids) if i in self.claims]
+        for claim in cited:
+            if not self._shares_something(text, claim):
+                verdict.removed.append(
+                    Removal(
+                        claim.source_id,
+                        [claim.id],
+                        [f"its cited claim “{unquoted(claim.statement)}” says nothing of this"],
+                    )
+                )
+        related = [c for c in cited if self._shares_something(text, c)]
+        by_source: dict[str, list[Claim]] = {}
+        for claim in related:
+            by_source.setdefault(claim.source_id, []).append(claim)
+
+        quoted = quotations(text)
+        skip = [(a, b) for a, b, _ in quoted]
+        names = proper_names(text, is_common=self.is_common, skip=skip)
+        speakers = attributions(text, names)
+        backing: dict[str, list[Claim]] = {}
+        for source_id, claims in by_source.items():
+            reasons = self._source_problems(text, quoted, skip, names, speakers, source_id, claims)
+            if reasons:
+                verdict.removed.append(Removal(source_id, [c.id for c in claims], reasons))
+            else:
+                backing[source_id] = claims
+        if not backing:
+            verdict.fatal.append("no cited source backs this sentence")
+            return verdict
+        for _, _, words in quoted:
+            sources = [self.sources[sid].text for sid in backing]
+            if not any(
+                is_quoted_speech(t, a, b) for t in sources for a, b in quote_spans(t, words)
+            ):
+                verdict.fatal.append(
+                    f"it puts “{unquoted(words)}” in quotation marks, but no cited source quotes "
+                    "those words as someone's speech (report a paraphrase without quotation marks)"
+                )
+        if verdict.fatal:
+            return verdict
+        verdict.sentence = Sentence(
+            text=text,
+            citations=[cit for claims in backing.values() for c in claims for cit in c.citations()],
+            paragraph=paragraph,
+            support=len(backing),
+        )
+        return verdict
+
+    def _source_problems(
+        self,
+        text: str,
+        quoted: list[tuple[int, int, str]],
+        skip: list[tuple[int, int]],
+        names: list,
+        speakers: list,
+        source_id: str,
+        claims: list[Claim],
+    ) -> list[str]:
+        """Why this source, through the claims of it the sentence cites, does not back it."""
+        source = self.sources[source_id]
+        evidence = "\n".join(e.quote for c in claims for e in c.evidence)
+        said = "\n".join([c.statement for c in claims] + [evidence])
+        reasons = []
+        numbers = check_numbers(text, evidence, decimal=self.decimals[source_id])
+        for n in numbers.missing:
+            reasons.append(f"its cited evidence does not state “{n.text}” ({n.reason})")
+        for _, _, words in quoted:
+            if not quote_spans(source.text, words):
+                diagnosis = index_for(source.text).find(words).diagnosis
+                reasons.append(
+                    f"it does not contain the quotation “{unquoted(words)}” ({diagnosis})"
+                )
+        for name in names:
+            if not mentions(said, name.text):
+                reasons.append(f"its cited claims do not name “{name.text}”")
+        for speaker in speakers:
+            said_by = [c.speaker for c in claims if c.speaker]
+            said_by += [
+                a.text for t in [c.statement for c in claims] + [evidence] for a in attributions(t)
+            ]
+            if not any(same_person(speaker.text, other) for other in said_by):
+                reasons.append(f"its cited claims do not attribute this to “{speaker.text}”")
+        reasons += polarity_problems(text, said, skip)
+        return reasons
 
     def _shares_something(self, text: str, claim: Claim) -> bool:
         """Over-citation test: a cited claim must share a content word or a number."""
@@ -133,25 +251,26 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     )
 
     checker = SentenceChecker(claims, sources)
-    title, title_problem = _checked_title(draft.title, claims, sources)
+    title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
     result = Composition(title=title)
     if title_problem:
-        result.rejections.append(_note(f"title: {draft.title}", title_problem))
+        result.rejections.append(
+            Rejection(
+                stage="compose", outcome="title replaced", item=draft.title, reason=title_problem
+            )
+        )
     drafts = [(s, i) for i, p in enumerate(draft.paragraphs) for s in p.sentences]
     drafts += [(s, SINGLE_SOURCE) for s in draft.single_source]
 
     placed: list[tuple[int, Sentence]] = []
-    failures: list[tuple[int, ComposedSentence, int, list[str]]] = []
+    failures: list[tuple[int, ComposedSentence, int, Verdict]] = []
     for order, (text, paragraph) in enumerate(drafts):
-        sentence, problems = checker.check(text, paragraph)
-        if sentence is None:
-            failures.append((order, text, paragraph, problems))
+        verdict = checker.check(text, paragraph)
+        if verdict.sentence is None:
+            failures.append((order, text, paragraph, verdict))
         else:
-            placed.append((order, sentence))
-            if problems:
-                result.rejections.append(
-                    _note(text.text, "citation removed: " + "; ".join(problems))
-                )
+            placed.append((order, verdict.sentence))
+            result.rejections += removals(verdict)
     if failures:
         placed += await _repair(llm, failures, checker, result)
 
@@ -164,21 +283,38 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
         result.sentences.append(sentence)
 
     found = quantity_conflicts(claims, checker.decimals)
-    proposed, rejected = checked_conflicts(draft.conflicts, checker.claims)
+    proposed, rejected = checked_conflicts(
+        draft.conflicts, checker.claims, checker.decimals, checker.is_common
+    )
     result.conflicts = _merge_conflicts(found, proposed)
     result.rejections += rejected
     return result
 
 
+def removals(verdict: Verdict) -> list[Rejection]:
+    """One "citation removed" record per source a kept sentence no longer cites."""
+    assert verdict.sentence is not None
+    return [
+        Rejection(
+            stage="compose",
+            outcome="citation removed",
+            source_id=r.source_id,
+            item=verdict.sentence.text,
+            reason="; ".join(r.reasons),
+        )
+        for r in verdict.removed
+    ]
+
+
 def describe_sentence_failures(
-    failures: list[tuple[int, ComposedSentence, int, list[str]]], claims: dict[str, Claim]
+    failures: list[tuple[int, ComposedSentence, int, Verdict]], claims: dict[str, Claim]
 ) -> str:
     """The compose repair request: each failing sentence, its problems and the claims it
     cites with their evidence; not the whole listing again."""
     blocks = []
-    for n, (_, draft, _, problems) in enumerate(failures, 1):
+    for n, (_, draft, _, verdict) in enumerate(failures, 1):
         lines = [f"Sentence {n}: {draft.model_dump_json()}", "Problems:"]
-        lines += [f"- {p}" for p in problems]
+        lines += [f"- {p}" for p in verdict.problems()]
         cited = [claims[i] for i in dict.fromkeys(draft.claim_ids) if i in claims]
         if cited:
             lines.append("Claims it cites:")
@@ -189,7 +325,7 @@ def describe_sentence_failures(
 
 async def _repair(
     llm: LLM,
-    failures: list[tuple[int, ComposedSentence, int, list[str]]],
+    failures: list[tuple[int, ComposedSentence, int, Verdict]],
     checker: SentenceChecker,
     result: Composition,
 ) -> list[tuple[int, Sentence]]:
@@ -206,22 +342,34 @@ async def _repair(
         )
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
-        repairs, repair_error = {}, f" (repair failed: {exc})"
+        repairs, repair_error = {}, f" (the repair request failed: {exc})"
     placed = []
-    for n, (order, draft, paragraph, problems) in enumerate(failures, 1):
+    for n, (order, draft, paragraph, verdict) in enumerate(failures, 1):
         fixed = repairs.get(n)
         if fixed is not None:
-            sentence, new_problems = checker.check(fixed, paragraph)
-            if sentence is not None:
-                sentence.repaired = True
-                placed.append((order, sentence))
+            again = checker.check(fixed, paragraph)
+            if again.sentence is not None:
+                again.sentence.repaired = True
+                placed.append((order, again.sentence))
+                result.rejections.append(
+                    Rejection(
+                        stage="compose",
+                        outcome="repaired",
+                        item=draft.text,
+                        reason=verdict.reasons(),
+                        repair_attempted=True,
+                    )
+                )
+                result.rejections += removals(again)
                 continue
-            reason = "still failing after repair: " + "; ".join(new_problems)
+            reason = "still failing after repair: " + again.reasons()
         elif n in repairs:
-            reason = "dropped by the model on repair: " + "; ".join(problems)
+            reason = "dropped by the model on repair: " + verdict.reasons()
         else:
-            reason = "not repaired: " + "; ".join(problems) + repair_error
-        result.rejections.append(_note(draft.text, reason, repair_attempted=True))
+            reason = "not repaired: " + verdict.reasons() + repair_error
+        result.rejections.append(
+            Rejection(stage="compose", item=draft.text, reason=reason, repair_attempted=True)
+        )
     return placed
 
 
@@ -231,7 +379,7 @@ def _merge_conflicts(found: list[Conflict], proposed: list[Conflict]) -> list[Co
     merged = list(found)
     for conflict in proposed:
         ids = _claim_ids(conflict)
-        same = [c for c in merged if c.kind == "quantity" and ids <= _claim_ids(c)]
+        same = [c for c in merged if c.kind != "name" and ids <= _claim_ids(c)]
         if not same:
             merged.append(conflict)
         elif not any(ch.isdigit() for ch in conflict.topic):
@@ -243,20 +391,28 @@ def _claim_ids(conflict: Conflict) -> set[str]:
     return {c.claim_id for p in conflict.positions for c in p.citations}
 
 
-def _note(item: str, reason: str, *, repair_attempted: bool = False) -> Rejection:
-    return Rejection(stage="compose", item=item, reason=reason, repair_attempted=repair_attempted)
-
-
-def _checked_title(title: str, claims: list[Claim], sources: list[Source]) -> tuple[str, str]:
-    """The composer's title if its numbers and quotations are backed; a plain one otherwise."""
+def checked_title(
+    title: str, claims: list[Claim], sources: list[Source], is_common: Callable[[str], bool]
+) -> tuple[str, str]:
+    """The composer's title if its numbers, quotations and names are backed by the verified
+    claims; a plain one and the reason otherwise."""
+    plain = f"What {len(sources)} sources report"
     evidence = "\n".join(e.quote for c in claims for e in c.evidence)
+    said = "\n".join([c.statement for c in claims] + [evidence])
     numbers = check_numbers(title, evidence)
     if not numbers.ok:
-        return f"What {len(sources)} sources report", f"title replaced: {numbers.diagnosis}"
-    for _, _, quoted in quotations(title):
-        if not any(index_for(s.text).find(quoted).ok for s in sources):
-            return (
-                f"What {len(sources)} sources report",
-                f"title replaced: “{quoted}” is unverified",
-            )
+        return plain, f"a number is not in any verified evidence: {numbers.diagnosis}"
+    quoted = quotations(title)
+    for _, _, words in quoted:
+        if not any(
+            is_quoted_speech(s.text, a, b) for s in sources for a, b in quote_spans(s.text, words)
+        ):
+            return plain, f"“{unquoted(words)}” is not quoted speech in any source"
+    skip = [(a, b) for a, b, _ in quoted]
+    for name in proper_names(title, is_common=is_common, skip=skip):
+        if not mentions(said, name.text):
+            return plain, f"no verified claim names “{name.text}”"
+    for problem in polarity_problems(title, said, skip):
+        if "no such negation" in problem:
+            return plain, problem.replace("the cited evidence", "no verified claim")
     return title.strip(), ""

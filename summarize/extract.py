@@ -1,9 +1,11 @@
 """Extraction stage: one model call per article; the verifier decides which claims survive.
 
 A claim survives only if every evidence passage is found in its article, every quotation in its
-statement is found there too, and every number in the statement is value-equal to a number in
-its own evidence. Claims that fail get one repair re-ask carrying the verifier's diagnosis; what
-still fails is dropped and recorded as a Rejection. A model failure ends that article alone.
+statement is found there as quoted speech (inside quotation marks, not the reporter's prose),
+every number in the statement is value-equal to a number in its own evidence, its negations
+match its evidence's, and a quote claim's speaker is named in the paragraph of its evidence.
+Claims that fail get one repair re-ask carrying the verifier's diagnosis; what still fails is
+dropped and recorded as a Rejection. A model failure ends that article alone.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from summarize.anchors import mentions, polarity_problems
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
     ArticleClaims,
     ArticleError,
     Claim,
+    ClaimKind,
     ClaimRepairs,
     Evidence,
     ExtractedClaim,
@@ -27,7 +31,8 @@ from summarize.models import (
 )
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
-from summarize.verify import index_for, quotations
+from summarize.verify import index_for, is_quoted_speech, quotations
+from summarize.words import unquoted
 
 
 @dataclass
@@ -61,11 +66,17 @@ def check_claim(
                 )
             )
         else:
-            problems.append(f"evidence “{passage}” is {match.diagnosis}")
-    for _, _, quoted in quotations(claim.statement):
-        match = index.find(quoted)
+            problems.append(f"evidence “{unquoted(passage)}” is {match.diagnosis}")
+    quoted = quotations(claim.statement)
+    for _, _, words in quoted:
+        match = index.find(words)
         if not match.ok:
-            problems.append(f"the statement quotes “{quoted}”, which is {match.diagnosis}")
+            problems.append(f"the statement quotes “{unquoted(words)}”, which is {match.diagnosis}")
+        elif not is_quoted_speech(source.text, match.start or 0, match.end or 0):
+            problems.append(
+                f"the statement puts “{unquoted(words)}” in quotation marks, but the article "
+                "does not quote those words as anyone's speech"
+            )
     if evidence:
         joined = "\n".join(e.quote for e in evidence)
         notation = decimal or detect_decimal(source.text)
@@ -74,7 +85,33 @@ def check_claim(
             problems.append(
                 f"a number in the statement is not in its evidence: {numbers.diagnosis}"
             )
+        skip = [(a, b) for a, b, _ in quoted]
+        problems += [
+            f"the statement's negation differs from its evidence: {p}"
+            for p in polarity_problems(claim.statement, joined, skip)
+        ]
+        if claim.kind is ClaimKind.QUOTE and claim.speaker:
+            paragraphs = "\n".join(paragraph_of(source.text, e.start) for e in evidence)
+            named = [w for w in claim.speaker.split() if w[:1].isupper() and len(w) > 2]
+            if not any(mentions(paragraphs, w) for w in named):
+                problems.append(
+                    f"the speaker “{claim.speaker}” is not named in the paragraph of the "
+                    "evidence; name the speaker as the article does there"
+                )
     return evidence, problems
+
+
+def paragraph_of(text: str, at: int) -> str:
+    """The paragraph around offset `at`: the block between blank lines, or the line if that
+    block is long (articles that put one paragraph per line)."""
+    start = max(text.rfind("\n\n", 0, at), -2) + 2
+    end = text.find("\n\n", at)
+    block = text[start : len(text) if end < 0 else end]
+    if len(block) <= 1500:
+        return block
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    return text[line_start : len(text) if line_end < 0 else line_end]
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?][”’\"')])\s+|(?<=[.!?])\s+|\n\s*")
@@ -172,6 +209,16 @@ async def _repair(
             evidence, new_problems = check_claim(repair.claim, source, decimal)
             if not new_problems:
                 result.claims.append(_claim(repair.claim, source, evidence, repaired=True))
+                result.rejections.append(
+                    Rejection(
+                        stage="extract",
+                        outcome="repaired",
+                        source_id=source.id,
+                        item=claim.statement,
+                        reason="; ".join(problems),
+                        repair_attempted=True,
+                    )
+                )
                 continue
             reason = "still unverified after repair: " + "; ".join(new_problems)
         elif repair is not None:

@@ -123,7 +123,7 @@ class SentenceRepairs(_Asked):
 
 # --------------------------------------------------------------------------- verifier
 
-MatchKind = Literal["exact", "normalized", "elided", "not_found"]
+MatchKind = Literal["exact", "normalized", "elided", "not_found", "too_short"]
 
 
 class QuoteMatch(BaseModel):
@@ -150,6 +150,8 @@ class QuoteMatch(BaseModel):
         """One paragraph a model can act on and a person can read."""
         if self.ok:
             return f"found ({self.kind}) at characters {self.start}-{self.end}"
+        if self.kind == "too_short":
+            return self.differences[0]
         if self.closest is None:
             if self.differences:
                 return f"not found in the article ({'; '.join(self.differences)})"
@@ -226,6 +228,15 @@ class Claim(BaseModel):
     evidence: list[Evidence]
     repaired: bool = False
 
+    def citations(self, evidence: list[Evidence] | None = None) -> list[Citation]:
+        """Citations of this claim's evidence: all of it, or the passages given."""
+        return [
+            Citation(
+                source_id=self.source_id, claim_id=self.id, quote=e.quote, start=e.start, end=e.end
+            )
+            for e in (self.evidence if evidence is None else evidence)
+        ]
+
 
 class Citation(BaseModel):
     source_id: str
@@ -249,18 +260,34 @@ class ConflictPosition(BaseModel):
 
 
 class Conflict(BaseModel):
+    """Sources that give different values for one thing.
+
+    kind "quantity" and "name" are contradictions; "precision" is a difference of precision
+    only (one figure a rounding or a bound of the other: "11 billion" and "11.08 billion",
+    "more than $2 billion" and "$2.5 billion"), shown as such, with `note` saying which."""
+
     topic: str
-    kind: Literal["quantity", "name"]
+    kind: Literal["quantity", "name", "precision"]
     positions: list[ConflictPosition]
+    note: str = ""
+
+
+Outcome = Literal["dropped", "citation removed", "title replaced", "conflict refused", "repaired"]
 
 
 class Rejection(BaseModel):
-    """Something the checks dropped, and why: never emitted quietly."""
+    """Something the checks took out, what became of it, and why: never emitted quietly.
+
+    outcome "dropped": the claim or sentence is gone; "citation removed": the sentence stays
+    but no longer cites `source_id`; "title replaced": a plain title stands instead;
+    "conflict refused": the proposed disagreement is not shown; "repaired": this first draft
+    failed and the model's repair, which passed every check, stands in its place."""
 
     stage: Literal["extract", "compose"]
+    outcome: Outcome = "dropped"
     source_id: str | None = None
-    item: str = Field(description="The claim statement or sentence that was dropped.")
-    reason: str
+    item: str = Field(description="The claim statement, sentence, title or conflict topic.")
+    reason: str = Field(description="Why, in plain words, without internal ids.")
     repair_attempted: bool = False
 
 
@@ -302,6 +329,11 @@ class Summary(BaseModel):
     rejections: list[Rejection] = Field(default_factory=list)
     errors: list[ArticleError] = Field(default_factory=list)
     usage: Usage = Field(default_factory=Usage)
+
+    @property
+    def left_out(self) -> list[Rejection]:
+        """What the checks took out for good (every rejection but the repaired drafts)."""
+        return [r for r in self.rejections if r.outcome != "repaired"]
 
     def to_markdown(self) -> str:
         from summarize.render import to_markdown
@@ -411,3 +443,8 @@ class DraftCheck(BaseModel):
         from summarize.audit_output import to_json
 
         return to_json(self)
+
+    def to_html(self) -> str:
+        from summarize.audit_output import to_html
+
+        return to_html(self)

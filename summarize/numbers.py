@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from summarize.models import NumberCheck, NumberFound
 
@@ -80,6 +81,7 @@ class Number:
     is_year: bool = False
 
 
+@lru_cache(maxsize=256)
 def detect_decimal(text: str) -> str:
     """',' when the text writes numbers the European way ("32,72%", "3.033.753"), else '.'."""
 
@@ -153,14 +155,13 @@ def _word_numbers(text: str, taken: list[tuple[int, int]]) -> list[Number]:
             continue
         start, end = words[i].start(), words[j - 1].end()
         unit = None
-        if den:
-            value = Decimal(value) / Decimal(den)
+        amount = Decimal(value) / Decimal(den) if den else Decimal(value)
         fold = _FOLD.match(words[j - 1].group().lower())
         if fold:
             unit = "x"
         elif (tail := _TAIL_RE.match(text, end)) and tail.end() > end:
-            value, unit, end = value * _scale(tail), _unit(tail), tail.end()
-        found.append(Number(text[start:end], start, end, Decimal(value), unit))
+            amount, unit, end = amount * _scale(tail), _unit(tail), tail.end()
+        found.append(Number(text[start:end], start, end, amount, unit))
         i = j
     return found
 
@@ -172,6 +173,24 @@ def _previous_word(text: str, words: list[re.Match[str]], i: int) -> str:
 def _joined(text: str, words: list[re.Match[str]], k: int) -> bool:
     """Whether word k follows word k-1 as part of one number (a space or a hyphen between)."""
     return text[words[k - 1].end() : words[k].start()] in (" ", "-", "\u00a0")
+
+
+_ONE_BEFORE = frozenset("no any every each some the this that which someone anyone".split())
+_ONE_AFTER = frozenset(
+    """of another report reports outlet outlets source sources account accounts version
+    analyst analysts observer official officials expert experts critic critics commentator
+    newspaper paper publication story estimate way thing day""".split()
+)
+
+
+def _pronoun_one(text: str, words: list[re.Match[str]], i: int) -> bool:
+    """ "one" as a pronoun or determiner, not the number 1: "no one", "one of the studios",
+    "according to one outlet", "by one report". "one person" stays a number, so that a
+    changed count ("one" for "two") is still a miss."""
+    after = (
+        words[i + 1].group().lower() if i + 1 < len(words) and _joined(text, words, i + 1) else ""
+    )
+    return _previous_word(text, words, i) in _ONE_BEFORE or after in _ONE_AFTER
 
 
 def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, int, int]:
@@ -187,7 +206,7 @@ def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, in
         return i + 1, 1, 2
     elif (fold := _FOLD.match(first)) and fold.group(1) in _WORD_VALUES | _WORD_SCALES:
         return i + 1, (_WORD_VALUES | _WORD_SCALES)[fold.group(1)], 0
-    elif first in _WORD_VALUES and not (first == "one" and _previous_word(text, words, i) == "no"):
+    elif first in _WORD_VALUES and not (first == "one" and _pronoun_one(text, words, i)):
         total, current, k = 0, _WORD_VALUES[first], 1
     else:
         return i, 0, 0
@@ -253,21 +272,18 @@ def check_numbers(
     results = []
     for n in claimed:
         hit = next((e for e in evidence if e.value == n.value and e.unit == n.unit), None)
-        common = {
-            "text": n.text,
-            "start": n.start,
-            "end": n.end,
-            "value": format(n.value.normalize(), "f"),
-            "unit": n.unit,
-        }
+        found = NumberFound(
+            text=n.text,
+            start=n.start,
+            end=n.end,
+            value=format(n.value.normalize(), "f"),
+            unit=n.unit,
+        )
         if hit:
-            results.append(
-                NumberFound(
-                    **common, matched=hit.text, matched_start=hit.start, matched_end=hit.end
-                )
-            )
+            update = {"matched": hit.text, "matched_start": hit.start, "matched_end": hit.end}
         else:
-            results.append(NumberFound(**common, reason=_reason(n, evidence)))
+            update = {"reason": _reason(n, evidence)}
+        results.append(found.model_copy(update=update))
     return NumberCheck(ok=all(r.matched is not None for r in results), numbers=results)
 
 

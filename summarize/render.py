@@ -12,8 +12,9 @@ import json
 import re
 from pathlib import PurePath
 
-from summarize import __version__
 from summarize.models import Citation, Conflict, Sentence, Source, Summary
+from summarize.version import VERSION
+from summarize.words import unquoted
 
 SCHEMA = 1
 _GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
@@ -44,14 +45,31 @@ def _code(value: str) -> str:
 
 
 def _clip(value: str, limit: int) -> str:
-    """Shorten to about `limit` characters at a word boundary, marking the cut with an ellipsis."""
+    """Shorten to at most about `limit` characters, only ever at a word boundary, marking the
+    cut with an ellipsis; a single word longer than the limit is kept whole."""
     value = _SPACE.sub(" ", value).strip()
     if len(value) <= limit:
         return value
-    cut = value[:limit]
-    if " " in cut[limit // 2 :]:
-        cut = cut.rsplit(" ", 1)[0]
+    cut = value[: limit + 1]
+    cut = cut.rsplit(" ", 1)[0] if " " in cut else value.split(" ", 1)[0]
     return cut.rstrip(" ,;:.") + "…"
+
+
+_INNER = str.maketrans({"“": "‘", "”": "’"})
+
+
+def _quoted(value: str, limit: int) -> str:
+    """A text in quotation marks, once: its own enclosing marks are dropped first, and marks
+    inside it become single ones."""
+    return f"“{_text(_clip(unquoted(value).translate(_INNER), limit))}”"
+
+
+def _passage(quote: str) -> str:
+    """A verified passage in quotation marks; one that is itself quoted speech keeps its own
+    marks rather than getting a second pair."""
+    if len(quote) > 1 and quote[0] in '“"«' and quote[-1] in '”"»':
+        return _text(quote)
+    return f"“{_text(quote)}”"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -59,59 +77,110 @@ def _plural(count: int, noun: str) -> str:
 
 
 class _Footnotes:
-    """Numbers citations by first appearance; a (claim, span) cited again keeps its number."""
+    """One footnote per cited claim, listing its passages, numbered by first appearance; the
+    same passages (one source, same spans) keep one number whichever claim cites them."""
 
     def __init__(self) -> None:
-        self.numbers: dict[tuple[str, int, int], int] = {}
-        self.cited: list[Citation] = []
+        self.numbers: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}
+        self.cited: list[list[Citation]] = []
 
     def refs(self, citations: list[Citation]) -> str:
-        out: list[str] = []
+        by_claim: dict[str, list[Citation]] = {}
         for citation in citations:
-            key = (citation.claim_id, citation.start, citation.end)
+            by_claim.setdefault(citation.claim_id, []).append(citation)
+        out: list[str] = []
+        for passages in by_claim.values():
+            spans = tuple(sorted(dict.fromkeys((c.start, c.end) for c in passages)))
+            key = (passages[0].source_id, spans)
             if key not in self.numbers:
                 self.numbers[key] = len(self.numbers) + 1
-                self.cited.append(citation)
+                ordered = sorted({(c.start, c.end): c for c in passages}.values(), key=_span)
+                self.cited.append(ordered)
             ref = f"[^{self.numbers[key]}]"
             if ref not in out:
                 out.append(ref)
         return "".join(out)
 
 
+def _span(citation: Citation) -> tuple[int, int]:
+    return citation.start, citation.end
+
+
 def _sentence(sentence: Sentence, notes: _Footnotes) -> str:
     return _text(sentence.text) + notes.refs(sentence.citations)
 
 
-def _conflict(conflict: Conflict, notes: _Footnotes) -> str:
+def _conflict(conflict: Conflict, notes: _Footnotes, names: dict[str, str]) -> str:
     positions = []
     for position in conflict.positions:
-        ids = ", ".join(_code(i) for i in dict.fromkeys(c.source_id for c in position.citations))
+        ids = ", ".join(
+            names.get(i, _code(i)) for i in dict.fromkeys(c.source_id for c in position.citations)
+        )
         where = f" ({ids})" if ids else ""
         positions.append(f"“{_text(position.value)}”{where}{notes.refs(position.citations)}")
-    return f"- **{_text(conflict.topic)}**: " + " · ".join(positions)
+    line = f"- **{_text(conflict.topic)}**: " + " · ".join(positions)
+    return line + (f" — _{_text(conflict.note)}_" if conflict.note else "")
 
 
-def _left_out(summary: Summary) -> list[str]:
-    """Bullets for unreadable articles and dropped items: nothing is left out silently."""
+_OUTCOMES = (  # (outcome, stage, what the count is of, how one item is introduced)
+    ("dropped", "extract", "claim dropped", "Claim dropped"),
+    ("dropped", "compose", "sentence dropped", "Sentence dropped"),
+    ("title replaced", "compose", "title replaced", "Title replaced"),
+    ("conflict refused", "compose", "conflict refused", "Conflict refused"),
+    ("citation removed", "compose", "citation removed", "Citation removed"),
+)
+
+
+def _left_out(summary: Summary, names: dict[str, str]) -> list[str]:
+    """Bullets for unreadable articles and for what the checks took out, by outcome, in plain
+    words: nothing is left out silently."""
     lines = [
-        f"- {_code(e.source_id)} could not be processed: {_text(_clip(e.error, 160))}"
+        f"- {names.get(e.source_id, _code(e.source_id))} could not be processed: "
+        f"{_text(_clip(e.error, 200))}"
         for e in summary.errors
     ]
-    rejected = summary.rejections
-    if rejected:
-        claims = sum(r.stage == "extract" for r in rejected)
-        lines.append(
-            f"- {_plural(claims, 'claim')} and {_plural(len(rejected) - claims, 'sentence')} "
-            "were dropped because they did not match their sources; the JSON output lists "
-            "each with its reason."
-        )
-        lines += [
-            f"- {_code(r.source_id or 'summary')} — {_text(_clip(r.item, 100).rstrip('.'))}: "
-            f"{_text(_clip(r.reason, 160))}"
-            for r in rejected[:_MAX_LISTED]
-        ]
-        if len(rejected) > _MAX_LISTED:
-            lines.append(f"- … and {len(rejected) - _MAX_LISTED} more in the JSON output.")
+    groups = [
+        (label, intro, [r for r in summary.rejections if (r.outcome, r.stage) == (o, st)])
+        for o, st, label, intro in _OUTCOMES
+    ]
+    groups = [g for g in groups if g[2]]
+    if not groups:
+        return lines
+    counts = ", ".join(
+        _plural(len(items), label.split()[0]) + " " + " ".join(label.split()[1:])
+        for label, _, items in groups
+    )
+    lines.append(
+        f"- In all: {counts}. Each is listed below; the JSON output has every one in full."
+    )
+    listed = 0
+    for _, intro, items in groups:
+        for r in items:
+            if listed == _MAX_LISTED:
+                break
+            listed += 1
+            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
+            if r.outcome == "citation removed":
+                head = f"{intro}{where} from {_quoted(r.item, 90)}"
+            else:
+                head = f"{intro}{where}: {_quoted(r.item, 90)}"
+            lines.append(f"- {head} — {_text(_clip(r.reason, 220))}")
+    if len(summary.left_out) > listed:
+        lines.append(f"- … and {len(summary.left_out) - listed} more in the JSON output.")
+    return lines
+
+
+def _repaired(summary: Summary, names: dict[str, str]) -> list[str]:
+    """First drafts that failed a check and were replaced by a repair that passes them all."""
+    lines = []
+    for r in summary.rejections:
+        if r.outcome == "repaired":
+            kind = "Claim" if r.stage == "extract" else "Sentence"
+            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
+            lines.append(
+                f"- {kind}{where}, first draft {_quoted(r.item, 90)} — "
+                f"{_text(_clip(r.reason, 220))}"
+            )
     return lines
 
 
@@ -142,9 +211,9 @@ def _listed(source: Source) -> str:
 
 def to_markdown(summary: Summary) -> str:
     """GitHub-flavoured Markdown: title, paragraphs, conflicts, single-source points, what the
-    checks left out, then one footnote per cited span, numbered in order of first appearance."""
+    checks left out, then one footnote per cited claim (its passages with their character spans),
+    numbered in order of first appearance."""
     names = {s.id: _name(s) for s in summary.sources}
-    statements = {c.id: c.statement for c in summary.claims}
     notes = _Footnotes()
     blocks = [f"# {_text(summary.title)}"]
     if summary.sources:
@@ -158,24 +227,24 @@ def to_markdown(summary: Summary) -> str:
         blocks.append("_No sentence survived the checks._")
 
     if summary.conflicts:
-        bullets = [_conflict(c, notes) for c in summary.conflicts]
+        bullets = [_conflict(c, notes, names) for c in summary.conflicts]
         blocks += ["## Where the sources differ", "\n".join(bullets)]
     single = [f"- {_line(_sentence(s, notes))}" for s in summary.sentences if s.paragraph < 0]
     if single:
         blocks += ["## Reported by one source only", "\n".join(single)]
-    left_out = _left_out(summary)
+    left_out = _left_out(summary, names)
     if left_out:
         blocks += ["## Left out by the checks", "\n".join(left_out)]
+    repaired = _repaired(summary, names)
+    if repaired:
+        blocks += ["## Repaired after the checks", "\n".join(repaired)]
 
     if notes.cited:
         definitions = []
-        for number, c in enumerate(notes.cited, start=1):
-            statement = statements.get(c.claim_id)
-            about = f" — {_text(statement)}" if statement else ""
-            definitions.append(
-                f"[^{number}]: {names.get(c.source_id, _code(c.source_id))}{about}"
-                f" — chars {c.start}–{c.end}: “{_text(c.quote)}”"
-            )
+        for number, passages in enumerate(notes.cited, start=1):
+            shown = "; ".join(f"chars {c.start}–{c.end}: {_passage(c.quote)}" for c in passages)
+            name = names.get(passages[0].source_id, _code(passages[0].source_id))
+            definitions.append(f"[^{number}]: {name} — {shown}")
         blocks += ["---", "\n".join(definitions)]
     return "\n\n".join(blocks) + "\n"
 
@@ -206,7 +275,7 @@ def to_json(summary: Summary, *, include_text: bool = False) -> str:
     ]
     graph = {
         "schema": SCHEMA,
-        "version": __version__,
+        "version": VERSION,
         "title": summary.title,
         "sources": sources,
         **{k: data[k] for k in _GRAPH},

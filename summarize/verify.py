@@ -18,7 +18,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
-from summarize.models import QuoteMatch
+from summarize.models import MatchKind, QuoteMatch
 
 _QUOTE_MAP = str.maketrans(
     {
@@ -45,7 +45,10 @@ _WORDY = re.compile(r"\S*[^\W_]\S*")
 _NEGATION = re.compile(r"n't\b|\b(?:not|no|never|without|neither|nor|cannot)\b", re.IGNORECASE)
 
 MIN_WORDS, MIN_CHARS, MIN_SEGMENT_WORDS, MAX_GAP = 3, 12, 2, 300
-TOO_SHORT = "the quote is too short to verify (fewer than 3 words or 12 characters)"
+TOO_SHORT = (
+    f"too short to verify as evidence: a quote needs at least {MIN_WORDS} words and "
+    f"{MIN_CHARS} characters"
+)
 
 
 def _normalize(text: str) -> tuple[str, list[int], list[int]]:
@@ -117,7 +120,7 @@ class SourceIndex:
         normalized = _normalize(quote)[0]
         nq = _strip(normalized)
         if _too_short(_ELLIPSIS.sub(" ", nq).strip()):
-            return _miss([TOO_SHORT])
+            return QuoteMatch(ok=False, kind="too_short", differences=[TOO_SHORT])
         core = _strip(quote)
         at = self._search(self.text, core, 0)
         if at is not None:
@@ -129,6 +132,18 @@ class SourceIndex:
         if len(parts) > 1:
             return self._find_elided([s for p in parts if (s := _strip(p))])
         return self._diagnose(nq)
+
+    def locate_all(self, phrase: str) -> list[tuple[int, int]]:
+        """Original [start, end) of every word-bounded occurrence of `phrase`, with the allowed
+        differences but no minimum length and no ellipsis: for short values such as a name or
+        a figure ("Scanline VFX", "$2.5 billion"), never for evidence."""
+        nq = _strip(_normalize(phrase)[0])
+        spans: list[tuple[int, int]] = []
+        at = 0
+        while nq and (hit := self._find_norm(nq, at)) is not None:
+            spans.append((self._starts[hit[0]], self._ends[hit[1] - 1]))
+            at = hit[0] + 1
+        return spans
 
     # ------------------------------------------------------------------ search
 
@@ -155,7 +170,7 @@ class SourceIndex:
         ]
         return (min(hits), min(hits) + len(nq)) if hits else None
 
-    def _hit(self, kind: str, a: int, b: int) -> QuoteMatch:
+    def _hit(self, kind: MatchKind, a: int, b: int) -> QuoteMatch:
         return QuoteMatch(ok=True, kind=kind, start=self._starts[a], end=self._ends[b - 1])
 
     def _find_elided(self, segments: list[str]) -> QuoteMatch:
@@ -333,4 +348,32 @@ def quotations(text: str) -> list[tuple[int, int, str]]:
     return sorted(found)
 
 
-__all__ = ["SourceIndex", "index_for", "quotations", "verify_quote"]
+# An opening mark to its closing mark, or to the end of the paragraph: news copy leaves a quote
+# open when it runs on into the next paragraph.
+_QUOTED = re.compile(
+    r"“[^“”\n]*(?:”|(?=\n)|$)|«[^«»\n]*(?:»|(?=\n)|$)|„[^„“”\n]*(?:[“”]|(?=\n)|$)"
+    r"|\"[^\"\n]*(?:\"|(?=\n)|$)"
+)
+
+
+@lru_cache(maxsize=256)
+def quoted_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """The stretches of a source that stand inside quotation marks: its quoted speech."""
+    spans = [m.span() for m in _QUOTED.finditer(text)]
+    spans += [m.span() for m in _SINGLE.finditer(text)]
+    return tuple(sorted(spans))
+
+
+def is_quoted_speech(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] lies inside quotation marks in `text`."""
+    return any(a <= start and end <= b for a, b in quoted_spans(text))
+
+
+__all__ = [
+    "SourceIndex",
+    "index_for",
+    "is_quoted_speech",
+    "quotations",
+    "quoted_spans",
+    "verify_quote",
+]

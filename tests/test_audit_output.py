@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEEDS
 from test_audit import DRAFT
+from test_fetch import site  # noqa: F401  (the fixture: a loopback web server)
+from test_html_browser import (
+    SHOWN,
+    browser,  # noqa: F401  (the fixture: one Chromium session)
+    console_problems,
+    open_page,
+    requests_sent,
+)
 
 import summarize
 from summarize.audit_output import UNBACKED_MARK
@@ -139,3 +147,66 @@ def test_empty_draft_and_unwritable_output(tmp_path: Path, capsys) -> None:
     target = tmp_path / "no" / "out.md"
     assert main(["check", str(ROOT / "README.md"), "--sources", str(SEEDS), "-o", str(target)]) == 1
     assert "cannot write output" in capsys.readouterr().err
+
+
+# ----------------------------------------------------------------- HTML
+
+
+def test_html_page_links_every_item_to_its_span_and_escapes_the_draft(tmp_path: Path) -> None:
+    hostile = DRAFT + '\n<script>window.__pwned = 1</script> <img src=x onerror="alert(1)">\n'
+    page = tmp_path / "check.html"
+    draft = tmp_path / "draft.md"
+    draft.write_text(hostile, "utf-8")
+    assert main(["check", str(draft), "--sources", str(SEEDS), "-o", str(page), "-q"]) == 0
+    html = page.read_text("utf-8")
+    assert "<script>window.__pwned" not in html and "&lt;script&gt;window.__pwned" in html
+    assert "<img" not in html and "default-src &#39;none&#39;" in html
+    texts = {p.stem: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
+    links = re.findall(r'data-source-id="([^"]+)" data-start="(\d+)" data-end="(\d+)"', html)
+    report = summarize.check(hostile, SEEDS)
+    spans = [
+        (b.source_id, str(b.start), str(b.end))
+        for i in report.items
+        if i.kind != "name" or i.verdict == "unbacked"
+        for b in i.backing or ([i.closest] if i.closest else [])
+    ]
+    assert set(links) == set(spans) and len(links) >= len(spans)
+    for source_id, start, end in links:
+        assert texts[source_id][int(start) : int(end)]
+    assert html.count('class="item unbacked"') == len(report.unbacked) >= 6
+    assert re.search(r'class="item unbacked"[^>]*>\$11\.1 billion</span>', html)
+
+
+def test_html_page_in_a_browser(tmp_path: Path, request) -> None:
+    """Clicking an item marks exactly its backing span in the source, as in the report."""
+    driver = request.getfixturevalue("browser")
+    page = tmp_path / "check.html"
+    draft = tmp_path / "draft.md"
+    draft.write_text(DRAFT, "utf-8")
+    main(["check", str(draft), "--sources", str(SEEDS), "-o", str(page), "-q"])
+    url = open_page(driver, page)
+    texts = {p.stem: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
+    every = driver.execute_script(
+        f"const shown = () => {{ {SHOWN} }};"
+        "return [...document.querySelectorAll('a[data-source-id]')].map((a) => {"
+        " a.click(); return [a.dataset.sourceId, Number(a.dataset.start),"
+        " Number(a.dataset.end), shown()]; });"
+    )
+    assert len(every) > 10
+    for source_id, start, end, shown in every:
+        assert shown["count"] == 1 and shown["panel"] == source_id
+        assert shown["text"] == texts[source_id][start:end]
+    assert console_problems(driver) == []
+    assert set(requests_sent(driver)) == {url}
+
+
+def test_a_draft_fetched_from_a_url(request, tmp_path: Path, capsys) -> None:
+    base = request.getfixturevalue("site")
+    source = tmp_path / "wire.txt"
+    source.write_text("Kmart will buy Sears. Sears shares soared 17 percent on Wednesday.\n")
+    report = summarize.check(f"{base}/plain.txt", [source])
+    assert report.draft.url == f"{base}/plain.txt"
+    (number,) = report.of_kind("number")
+    assert number.verdict == "backed" and number.backing[0].text == "17 percent"
+    assert main(["check", f"{base}/plain.txt", "--sources", str(source), "--strict"]) == 0
+    assert "17 percent[^1]" in capsys.readouterr().out

@@ -74,64 +74,81 @@ def sentence(text: str, *ids: str) -> ComposedSentence:
     return ComposedSentence(text=text, claim_ids=list(ids))
 
 
+def check(checker: SentenceChecker, text: str, *ids: str):
+    verdict = checker.check(sentence(text, *ids), 0)
+    return verdict.sentence, verdict
+
+
 def test_merged_sentence_counts_distinct_sources(world):
-    checker = SentenceChecker(*world)
-    checked, problems = checker.check(
-        sentence("The scene was made ten times faster than with traditional methods.", "c3", "c4"),
-        0,
+    checked, verdict = check(
+        SentenceChecker(*world),
+        "The scene was made ten times faster than with traditional methods.",
+        "c3",
+        "c4",
     )
-    assert checked is not None and not problems
+    assert checked is not None and not verdict.removed
     assert checked.support == 2
     assert {c.claim_id for c in checked.citations} == {"c3", "c4"}
 
 
 def test_sentence_without_a_citation_fails(world):
-    checked, problems = SentenceChecker(*world).check(sentence("Netflix used AI."), 0)
-    assert checked is None and "no verified claim" in problems[-1]
+    checked, verdict = check(SentenceChecker(*world), "Netflix used AI.")
+    assert checked is None and "no cited source" in verdict.problems()[-1]
 
 
 def test_unknown_claim_id_is_reported(world):
-    checked, problems = SentenceChecker(*world).check(
-        sentence("The sequence was finished ten times faster.", "c3", "c99"), 0
+    checked, verdict = check(
+        SentenceChecker(*world), "The sequence was finished ten times faster.", "c3", "c99"
     )
-    assert checked is not None and "c99" in problems[0]
+    assert checked is not None and "c99" in verdict.problems()[0]
 
 
 def test_rounded_number_fails_even_if_another_claim_has_it(world):
     checker = SentenceChecker(*world)
-    checked, problems = checker.check(sentence("Netflix earned $11.1 billion in revenue.", "c2"), 0)
-    assert checked is None and "11.1" in problems[-1]
+    checked, verdict = check(checker, "Netflix earned $11.1 billion in revenue.", "c2")
+    assert checked is None and "11.1" in verdict.problems()[0]
     # $11.08 billion is in c2's evidence, but the sentence cites only c1
-    checked, problems = checker.check(sentence("Revenue reached $11.08 billion.", "c1"), 0)
+    checked, _ = check(checker, "Revenue reached $11.08 billion.", "c1")
     assert checked is None
 
 
-def test_quotation_must_be_verbatim_in_a_cited_source(world):
+def test_each_cited_source_must_back_every_number(world):
+    """$11.08 billion is in c2's evidence only: c1's source loses its footnote."""
+    checked, verdict = check(
+        SentenceChecker(*world), "Netflix reported $11.08 billion in revenue.", "c2", "c1"
+    )
+    assert checked is not None and checked.support == 1
+    assert {c.claim_id for c in checked.citations} == {"c2"}
+    (removed,) = verdict.removed
+    assert removed.claim_ids == ["c1"] and "11.08" in removed.reasons[0]
+
+
+def test_quotation_must_be_verbatim_in_each_cited_source(world):
     checker = SentenceChecker(*world)
-    ok, _ = checker.check(
-        sentence("Netflix said it “was reportedly finished ten times faster” than usual.", "c3"), 0
+    ok, _ = check(
+        checker, "Netflix said it “was reportedly finished ten times faster” than usual.", "c3"
     )
-    assert ok is not None
-    bad, problems = checker.check(
-        sentence("Netflix said it “was finished ten times quicker” than usual.", "c3"), 0
+    assert ok is None  # verbatim in 002, but the reporter's own words there, not quoted speech
+    bad, verdict = check(
+        checker, "Netflix said it “was finished ten times quicker” than usual.", "c3"
     )
-    assert bad is None and "quotation" in problems[-1]
+    assert bad is None and "quotation" in verdict.problems()[0]
 
 
 def test_over_citation_is_removed(world):
-    checked, problems = SentenceChecker(*world).check(
-        sentence("Scanline VFX worked on the collapse scene.", "c5", "c7"), 0
+    checked, verdict = check(
+        SentenceChecker(*world), "Scanline VFX worked on the collapse scene.", "c5", "c7"
     )
     assert checked is not None
     assert {c.claim_id for c in checked.citations} == {"c5"}
-    assert "c7" in problems[0]
+    assert verdict.problems()[0].startswith("c7:") and "c7:" not in verdict.reasons()
 
 
 def test_quantity_conflict_between_sources(world):
     claims, sources = world
     conflicts = quantity_conflicts(claims, {s.id: "." for s in sources})
     (conflict,) = conflicts
-    assert conflict.kind == "quantity"
+    assert conflict.kind == "precision" and "rounding" in conflict.note
     assert [p.value for p in conflict.positions] == ["11 billion USD", "$11.08 billion"]
     assert "revenue" in conflict.topic.lower()
     for position in conflict.positions:
@@ -213,10 +230,13 @@ def test_compose_repairs_then_drops_and_guards_single_source(world):
     assert texts["Eyeline Studios worked on the sequence."].paragraph == -1
     assert texts["Netflix earned $11.08 billion in revenue."].paragraph == -1
     dropped = [r for r in result.rejections if r.repair_attempted]
-    assert [r.item for r in dropped] == ["Revenue was 11 billion dollars, a 20% rise."]
-    assert "still failing" in dropped[0].reason
+    assert [(r.outcome, r.item) for r in dropped] == [
+        ("repaired", "Netflix earned $11.1 billion."),
+        ("dropped", "Revenue was 11 billion dollars, a 20% rise."),
+    ]
+    assert "still failing" in dropped[1].reason
     assert llm.usage.repairs == 1
-    assert result.conflicts and result.conflicts[0].kind == "quantity"
+    assert result.conflicts and result.conflicts[0].kind == "precision"  # 11 rounds 11.08
 
 
 def test_title_with_unbacked_number_is_replaced(world):
@@ -229,4 +249,5 @@ def test_title_with_unbacked_number_is_replaced(world):
     }
     result = asyncio.run(compose(QueuedLLM(draft), claims, sources))
     assert "$12" not in result.title
-    assert any(r.item.startswith("title:") for r in result.rejections)
+    (rejection,) = result.rejections
+    assert rejection.outcome == "title replaced" and rejection.item == draft["title"]

@@ -60,7 +60,8 @@ def test_rounded_number_is_repaired_with_the_diagnosis(seed):
     llm = QueuedLLM({"claims": [rounded]}, {"repairs": [{"number": 1, "claim": fixed}]})
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == [fixed["statement"]]
-    assert result.claims[0].repaired and not result.rejections
+    assert result.claims[0].repaired
+    assert [(r.outcome, r.item) for r in result.rejections] == [("repaired", rounded["statement"])]
     repair_request = llm.calls[1]["messages"][-1]["content"]
     assert "11.1" in repair_request and "11.08" in repair_request
     assert llm.usage.repairs == 1
@@ -165,3 +166,52 @@ def test_article_text_reaches_the_model_byte_identical():
     llm = QueuedLLM({"claims": []})
     run(extract_article(llm, source("braces", text)))
     assert text in llm.calls[0]["messages"][-1]["content"]
+
+
+def seed_source(prefix: str):
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    return source(prefix, path.read_text("utf-8"))
+
+
+def test_a_statement_may_not_quote_the_reporters_paraphrase():
+    article = seed_source("004")
+    claim = ExtractedClaim.model_validate(
+        fact(
+            "Inga Saffron said the goal is “to empower creatives, not replace them”.",
+            "Inga Saffron, Vice President of Production Innovation at Netflix, emphasized that "
+            "the goal is to empower creatives, not replace them.",
+        )
+    )
+    _, problems = check_claim(claim, article)
+    assert any("does not quote those words as anyone's speech" in p for p in problems)
+    quoted = claim.model_copy(
+        update={"statement": "Saffron said “This enables artists and teams”."}
+    )
+    quoted.evidence.append("“This enables artists and teams to spend more of their time")
+    assert not check_claim(quoted, article)[1]
+
+
+def test_a_quote_claims_speaker_is_named_in_the_evidence_paragraph():
+    article = seed_source("000")
+    delighted = "“The creators were delighted with the result. We were delighted with the result"
+
+    def problems(speaker: str) -> list[str]:
+        claim = {**fact(f"{speaker} said the creators were delighted.", delighted)}
+        claim.update(kind="quote", speaker=speaker)
+        return check_claim(ExtractedClaim.model_validate(claim), article)[1]
+
+    assert any("not named in the paragraph" in p for p in problems("Ted Sarandos"))
+    assert any("not named in the paragraph" in p for p in problems("Reed Hastings"))
+    assert problems("Saraondos") == []  # as the article names him there, typo and all
+
+
+def test_a_statement_whose_negation_differs_from_its_evidence_fails(seed):
+    claim = ExtractedClaim.model_validate(
+        fact(
+            "The sequence was not finished ten times faster than with traditional methods.",
+            "It was reportedly finished ten times faster and at a lower cost than using "
+            "traditional methods",
+        )
+    )
+    (problem,) = check_claim(claim, seed)[1]
+    assert "negation" in problem and "not finished" in problem

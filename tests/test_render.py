@@ -203,7 +203,17 @@ def _summary() -> Summary:
                     ConflictPosition(value="$1.2 billion", citations=[_cite(C1, 1)]),
                     ConflictPosition(value="$1.4bn", citations=[_cite(C6)]),
                 ],
-            )
+            ),
+            Conflict(
+                topic="Length of the works",
+                kind="precision",
+                positions=[
+                    ConflictPosition(value="four years", citations=[_cite(C2)]),
+                    ConflictPosition(value="about four years", citations=[_cite(C8)]),
+                ],
+                note="a difference of precision, not a contradiction: “about four years” "
+                "includes “four years”",
+            ),
         ],
         sources=SOURCES,
         claims=[C1, C2, C3, C5, C6, C7, C8, C9],
@@ -221,6 +231,21 @@ def _summary() -> Summary:
                 stage="compose",
                 item="The tunnel will cost about $1.3 billion.",
                 reason="“$1.3 billion”: no cited evidence contains this number",
+                repair_attempted=True,
+            ),
+            Rejection(
+                stage="compose",
+                outcome="citation removed",
+                source_id="03_alder-radio",
+                item="Work is expected to start next spring and to take four years.",
+                reason="its cited claims do not name “Quayside”",
+            ),
+            Rejection(
+                stage="compose",
+                outcome="repaired",
+                item="Two councillors voted against; one of them, Dev Sharma, said: “We are "
+                "mortgaging the future.”",
+                reason="it does not contain the quotation “We are mortgaging the future.”",
                 repair_attempted=True,
             ),
         ],
@@ -273,12 +298,10 @@ def test_model_methods_delegate_and_output_is_deterministic() -> None:
 # --------------------------------------------------------------------------- footnotes
 
 
-def test_same_citation_reuses_its_footnote_number() -> None:
+def test_same_claim_reuses_its_footnote_number() -> None:
     markdown = to_markdown(_summary())
     first, fourth = (line for line in markdown.splitlines() if line.startswith(("Port", "Work")))
-    assert "harbour.[^1][^2]" in first and fourth.endswith(
-        "generation.”[^1][^6]"
-    )  # c1's first span, cited twice
+    assert "harbour.[^1][^2]" in first and fourth.endswith("generation.”[^1][^6]")  # c1 again
     assert len(_definitions(markdown)) == len(set(_refs(markdown))) == 9
 
 
@@ -297,25 +320,42 @@ def test_footnotes_are_numbered_in_order_of_first_appearance() -> None:
     assert definitions[9].startswith("`03_alder-radio` — ")
 
 
-def test_several_spans_of_one_claim_get_one_footnote_each() -> None:
+def test_one_claim_gets_one_footnote_listing_its_passages() -> None:
     summary = _summary()
     summary.sentences = [
         Sentence(text="x.", citations=[_cite(C1), _cite(C1, 1)], paragraph=0, support=1)
     ]
     summary.conflicts = []
     markdown = to_markdown(summary)
-    assert "x.[^1][^2]" in markdown
-    assert "chars 65–126" in _definitions(markdown)[1]
-    assert "chars 128–167" in _definitions(markdown)[2]
+    assert "x.[^1]\n" in markdown
+    (only,) = _definitions(markdown).values()
+    assert "chars 65–126" in only and "chars 128–167" in only
 
 
-def test_footnote_names_file_statement_span_and_quote() -> None:
+def test_the_same_passages_keep_one_number_whichever_claim_cites_them() -> None:
+    summary = _summary()
+    twin = C1.model_copy(update={"id": "c1-twin"})
+    summary.claims.append(twin)
+    summary.sentences = [
+        Sentence(text="x.", citations=[_cite(C1)], paragraph=0, support=1),
+        Sentence(text="y.", citations=[_cite(twin)], paragraph=0, support=1),
+    ]
+    summary.conflicts = []
+    markdown = to_markdown(summary)
+    assert "x.[^1] y.[^1]" in markdown and len(_definitions(markdown)) == 1
+
+
+def test_footnote_names_file_span_and_quote() -> None:
     definitions = _definitions(to_markdown(_summary()))
     assert definitions[3] == (
-        "`01_harbour-times.txt` — Mayor Ines Okafor called the tunnel a generational investment "
-        "in the harbour's future. — chars 274–328: “a \\*generational\\* investment \\[in\\] "
+        "`01_harbour-times.txt` — chars 274–328: “a \\*generational\\* investment \\[in\\] "
         "the harbour's future”"
     )
+
+
+def test_precision_conflict_is_labelled_as_such() -> None:
+    line = next(x for x in to_markdown(_summary()).splitlines() if "Length of the works" in x)
+    assert "a difference of precision, not a contradiction" in line
 
 
 # --------------------------------------------------------------------------- escaping
@@ -401,6 +441,7 @@ def test_escaped_text_renders_as_the_original_text() -> None:
 def test_empty_summary_still_reports_what_was_left_out() -> None:
     summary = _summary()
     summary.sentences, summary.conflicts = [], []
+    summary.rejections = summary.rejections[:2]
     assert to_markdown(summary) == (
         "# Port Alder council approves harbour road tunnel\n\n"
         "_From 3 sources: `01_harbour-times.txt`, `02_coastal-wire.txt`, `03_alder-radio`_\n\n"
@@ -408,14 +449,29 @@ def test_empty_summary_still_reports_what_was_left_out() -> None:
         "## Left out by the checks\n\n"
         "- `04_bayside-post` could not be processed: UnicodeDecodeError: 'utf-8' codec can't "
         "decode byte 0xe9 in position 212: invalid continuation byte\n"
-        "- 1 claim and 1 sentence were dropped because they did not match their sources; the "
-        "JSON output lists each with its reason.\n"
-        "- `02_coastal-wire` — The Port Alder tunnel will be the longest road tunnel in the "
-        "country: not found verbatim; closest passage is “The Port Alder council on Tuesday "
-        "approved a harbour road tunnel by seven votes to two” (quote has “longest road "
-        "tunnel…\n"
-        "- `summary` — The tunnel will cost about \\$1.3 billion: “\\$1.3 billion”: no cited "
-        "evidence contains this number\n"
+        "- In all: 1 claim dropped, 1 sentence dropped. Each is listed below; the JSON output "
+        "has every one in full.\n"
+        "- Claim dropped (`02_coastal-wire.txt`): “The Port Alder tunnel will be the longest "
+        "road tunnel in the country.” — not found verbatim; closest passage is “The Port Alder "
+        "council on Tuesday approved a harbour road tunnel by seven votes to two” (quote has "
+        "“longest road tunnel in the country” where the source has nothing alike)\n"
+        "- Sentence dropped: “The tunnel will cost about \\$1.3 billion.” — “\\$1.3 billion”: no "
+        "cited evidence contains this number\n"
+    )
+
+
+def test_left_out_reports_by_outcome_without_ids() -> None:
+    markdown = to_markdown(_summary())
+    section = markdown.split("## Left out by the checks")[1].split("\n## ")[0]
+    assert "1 claim dropped, 1 sentence dropped, 1 citation removed" in section
+    assert "Citation removed (`03_alder-radio`) from “Work is expected" in section
+    assert "c1" not in section and "“““" not in section
+    repaired = markdown.split("## Repaired after the checks")[1].split("\n---")[0]
+    assert "Sentence, first draft “Two councillors voted against" in repaired
+    assert "said: ‘We are mortgaging" in repaired  # inner marks become single ones
+    assert (
+        "[^6]: `02_coastal-wire.txt` — chars 291–331: “We are mortgaging the next generation.”\n"
+        in markdown
     )
 
 
@@ -425,17 +481,20 @@ def test_clean_summary_has_no_left_out_section_and_lists_at_most_ten() -> None:
     assert "## Left out" not in to_markdown(summary)
     summary.rejections = [Rejection(stage="compose", item=f"s{i}", reason="r") for i in range(12)]
     markdown = to_markdown(summary)
-    assert "0 claims and 12 sentences were dropped" in markdown
-    assert "`summary` — s9: r" in markdown and "s10" not in markdown
+    assert "12 sentences dropped" in markdown
+    assert "Sentence dropped: “s9” — r" in markdown and "s10" not in markdown
     assert "- … and 2 more in the JSON output.\n" in markdown
 
 
-def test_long_items_are_clipped_at_a_word() -> None:
-    summary = _nasty_summary("word " * 60)
-    line = next(x for x in to_markdown(summary).splitlines() if x.startswith("- `summary`"))
-    item, reason = line.removeprefix("- `summary` — ").split(": ")
-    assert item.endswith("word…") and len(item) <= 101
-    assert reason.endswith("word…") and len(reason) <= 161
+def test_long_items_are_clipped_at_a_word_and_never_inside_one() -> None:
+    summary = _nasty_summary("wordy " * 60)
+    line = next(x for x in to_markdown(summary).splitlines() if x.startswith("- Sentence dropped"))
+    item, reason = line.removeprefix("- Sentence dropped: ").split(" — ")
+    assert item.endswith("wordy…”") and len(item) <= 95
+    assert reason.endswith("wordy…") and len(reason) <= 225
+    summary = _nasty_summary("x" * 300)
+    line = next(x for x in to_markdown(summary).splitlines() if x.startswith("- Sentence dropped"))
+    assert "x" * 300 in line  # a single long word is kept whole, not cut
 
 
 # --------------------------------------------------------------------------- JSON
@@ -446,7 +505,7 @@ def test_json_spans_round_trip_to_the_sources() -> None:
     citations = [c for s in graph["sentences"] for c in s["citations"]]
     citations += [c for k in graph["conflicts"] for p in k["positions"] for c in p["citations"]]
     evidence = [(c["source_id"], e) for c in graph["claims"] for e in c["evidence"]]
-    assert len(citations) == 10 and len(evidence) == 9
+    assert len(citations) == 12 and len(evidence) == 9
     for source_id, span in [(c["source_id"], c) for c in citations] + evidence:
         assert TEXT[source_id][span["start"] : span["end"]] == span["quote"]
 

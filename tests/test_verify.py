@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import news_text
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
-from summarize.verify import SourceIndex, index_for, quotations, verify_quote
+from summarize.verify import SourceIndex, index_for, is_quoted_speech, quotations, verify_quote
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {p.name[:3]: p.read_text(encoding="utf-8") for p in sorted((ROOT / "seeds").glob("*.txt"))}
@@ -267,7 +266,33 @@ def test_spanish_passage_verifies() -> None:
 def test_too_short_quotes_are_misses() -> None:
     for quote in ["", "Netflix", "AI footage", "a b c d e"]:
         m = verify_quote(SEEDS["002"], quote)
-        assert not m.ok and "too short" in m.differences[0]
+        assert not m.ok and m.kind == "too_short" and "too short" in m.differences[0]
+        assert "at least 3 words and 12 characters" in m.diagnosis
+
+
+def test_short_phrases_are_located_word_bounded_never_as_evidence() -> None:
+    index = index_for(
+        "Searchlight paid $110 billion; Scanline VFX and Scanline’s team. Scanline VFX"
+    )
+    assert index.locate_all("Scanline VFX") == [(31, 43), (65, 77)]
+    assert index.locate_all("Sear") == [] and index.locate_all("$1") == []
+    assert index.locate_all("scanline's team") == [(48, 63)]  # apostrophe and first-letter case
+
+
+def test_quoted_speech_is_inside_quotation_marks_or_a_quote_left_open() -> None:
+    text = (
+        "Saffron said the goal is to empower creatives. “We’re doing it for artists,” she said.\n"
+        "“This runs on into the next paragraph\n"
+        "He called it 'a first step' and ‘a milestone’ in Netflix’s history."
+    )
+
+    def quoted(words: str) -> bool:
+        start = text.index(words)
+        return is_quoted_speech(text, start, start + len(words))
+
+    assert quoted("doing it for artists") and quoted("runs on into the next")
+    assert quoted("a milestone") and not quoted("to empower creatives")
+    assert not quoted("Netflix’s history")
 
 
 def test_zero_width_characters_count_as_nothing() -> None:
@@ -359,7 +384,7 @@ def test_a_too_short_quote_says_why_in_its_diagnosis():
     assert not match.ok and "too short" in match.diagnosis
 
 
-@pytest.mark.parametrize("module", ["verify", "numbers", "audit"])
+@pytest.mark.parametrize("module", ["verify", "numbers", "anchors", "words", "audit"])
 def test_the_verifier_is_pure(module):
     """Only the standard library and summarize.models: no model client can reach the checks."""
     import ast
