@@ -9,8 +9,6 @@ aside with a warning; an unusable location is a one-line CacheError.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import sqlite3
 import warnings
@@ -22,6 +20,7 @@ import diskcache
 from diskcache.core import MODE_RAW, MODE_TEXT
 
 from summarize.errors import CacheError
+from summarize.hashing import digest
 from summarize.settings import Settings
 
 
@@ -79,8 +78,7 @@ def cache_key(
         "schema": schema,
         "messages": messages,
     }
-    canonical = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(material)
 
 
 class ResultCache:

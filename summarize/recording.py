@@ -9,7 +9,6 @@ real openai client and instructor, so the production parsing path runs in tests.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import tempfile
@@ -19,6 +18,7 @@ from typing import Any
 import httpx2
 
 from summarize.errors import ConfigError, ReplayMissError
+from summarize.hashing import digest
 
 
 def request_hash(body: bytes) -> str:
@@ -27,8 +27,7 @@ def request_hash(body: bytes) -> str:
 
 
 def _hash_json(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return digest(value)[:16]
 
 
 def _is_completion(request: httpx2.Request) -> bool:

@@ -9,8 +9,7 @@ import sys
 
 import pytest
 from conftest import FIXTURES, ROOT, SEEDS
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import summarize
 from summarize.audit import Checker, read_draft
