@@ -3,7 +3,7 @@
     >>> import summarize
     >>> result = summarize.summarize(["a.txt", "b.txt"], model="gpt-4.1-mini")
     >>> print(result.to_markdown())
-    >>> print(summarize.check("draft.md text…", ["a.txt", "b.txt"]).line())  # no model
+    >>> print(summarize.check(Path("draft.md"), ["a.txt", "b.txt"]).line())  # no model
 
 Names load on first use, so `import summarize` stays light: openai and instructor are
 imported only when a run needs the model.
@@ -14,87 +14,81 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from summarize.version import VERSION
 
-_EXPORTS = {
-    "summarize": "summarize.api",
-    "asummarize": "summarize.api",
-    "Summarizer": "summarize.api",
-    "Settings": "summarize.settings",
-    "load_sources": "summarize.sources",
-    "check": "summarize.audit",
-    "DraftCheck": "summarize.models",
-    "verify_quote": "summarize.verify",
-    "check_numbers": "summarize.numbers",
-    "Summary": "summarize.models",
-    "Source": "summarize.models",
-    "Claim": "summarize.models",
-    "ClaimKind": "summarize.models",
-    "Evidence": "summarize.models",
-    "Sentence": "summarize.models",
-    "Citation": "summarize.models",
-    "Conflict": "summarize.models",
-    "Rejection": "summarize.models",
-    "Usage": "summarize.models",
-    "QuoteMatch": "summarize.models",
-    "NumberCheck": "summarize.models",
-    "SummarizeError": "summarize.errors",
-    "InputError": "summarize.errors",
-    "ConfigError": "summarize.errors",
-    "ModelError": "summarize.errors",
+__version__ = VERSION
+
+# Every public name, once: the module that defines it -> the names. `__all__` is derived from
+# it, and a test checks that the TYPE_CHECKING imports below (for type checkers) say the same.
+_MODULES = {
+    "summarize.api": ("Summarizer", "asummarize", "summarize"),
+    "summarize.audit": ("check",),
+    "summarize.errors": ("ConfigError", "InputError", "ModelError", "SummarizeError"),
+    "summarize.models": (
+        "Citation",
+        "Claim",
+        "ClaimKind",
+        "Conflict",
+        "DraftCheck",
+        "Evidence",
+        "NumberCheck",
+        "QuoteMatch",
+        "Rejection",
+        "Sentence",
+        "Source",
+        "Summary",
+        "Usage",
+    ),
+    "summarize.numbers": ("check_numbers",),
+    "summarize.settings": ("Settings",),
+    "summarize.sources": ("load_sources",),
+    "summarize.verify": ("verify_quote",),
 }
-
-__all__ = [
-    "Citation",
-    "Claim",
-    "ClaimKind",
-    "ConfigError",
-    "Conflict",
-    "DraftCheck",
-    "Evidence",
-    "InputError",
-    "ModelError",
-    "NumberCheck",
-    "QuoteMatch",
-    "Rejection",
-    "Sentence",
-    "Settings",
-    "Source",
-    "SummarizeError",
-    "Summarizer",
-    "Summary",
-    "Usage",
-    "asummarize",
-    "check",
-    "check_numbers",
-    "load_sources",
-    "summarize",
-    "verify_quote",
-]
+_EXPORTS = {name: module for module, names in _MODULES.items() for name in names}
+__all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
-    from summarize.api import Summarizer, asummarize, summarize
-    from summarize.audit import check
-    from summarize.errors import ConfigError, InputError, ModelError, SummarizeError
-    from summarize.models import (
-        Citation,
-        Claim,
-        ClaimKind,
-        Conflict,
-        DraftCheck,
-        Evidence,
-        NumberCheck,
-        QuoteMatch,
-        Rejection,
-        Sentence,
-        Source,
-        Summary,
-        Usage,
+    from summarize.api import (
+        Summarizer as Summarizer,
+        asummarize as asummarize,
+        summarize as summarize,
     )
-    from summarize.numbers import check_numbers
-    from summarize.settings import Settings
-    from summarize.sources import load_sources
-    from summarize.verify import verify_quote
+    from summarize.audit import (
+        check as check,
+    )
+    from summarize.errors import (
+        ConfigError as ConfigError,
+        InputError as InputError,
+        ModelError as ModelError,
+        SummarizeError as SummarizeError,
+    )
+    from summarize.models import (
+        Citation as Citation,
+        Claim as Claim,
+        ClaimKind as ClaimKind,
+        Conflict as Conflict,
+        DraftCheck as DraftCheck,
+        Evidence as Evidence,
+        NumberCheck as NumberCheck,
+        QuoteMatch as QuoteMatch,
+        Rejection as Rejection,
+        Sentence as Sentence,
+        Source as Source,
+        Summary as Summary,
+        Usage as Usage,
+    )
+    from summarize.numbers import (
+        check_numbers as check_numbers,
+    )
+    from summarize.settings import (
+        Settings as Settings,
+    )
+    from summarize.sources import (
+        load_sources as load_sources,
+    )
+    from summarize.verify import (
+        verify_quote as verify_quote,
+    )
 
 
 def __getattr__(name: str) -> Any:

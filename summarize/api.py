@@ -57,7 +57,14 @@ class Summarizer:
     async def arun(
         self, inputs: Inputs, *, progress: Callable[[str], None] | None = None
     ) -> Summary:
-        llm = LLM(self.settings, transport=self.transport)
+        transport = self.transport
+        if self.settings.batch_api:
+            from summarize.batchapi import for_run, wide_limiter
+
+            transport = for_run(self.settings, transport, progress)
+        llm = LLM(self.settings, transport=transport)
+        if self.settings.batch_api:
+            llm.limiter = wide_limiter()
         llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
         try:
             sources = load_sources(inputs, max_chars=self.settings.max_article_chars)

@@ -12,14 +12,20 @@ import json
 import re
 import sys
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from summarize import __version__
-from summarize.cli import EXIT_ERROR, EXIT_OK, EXIT_USAGE, FORMATS, _positive
-from summarize.cli import EXIT_REJECTED as EXIT_UNBACKED
+from summarize.cli import (
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_REJECTED as EXIT_UNBACKED,
+    EXIT_USAGE,
+    FORMATS,
+    _positive,
+)
 from summarize.models import Backing, CheckedItem, DraftCheck
 from summarize.render import _clip, _code, _text
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
+from summarize.version import VERSION
 
 UNBACKED_MARK = " **⚠ unbacked**"
 _MARKS = ' “”"‘’«»'
@@ -125,7 +131,7 @@ def to_json(report: DraftCheck) -> str:
     counts = {k: len(report.of_kind(k)) for k in ("quotation", "number", "name")}
     summary = {**counts, "unbacked": len(report.unbacked), "line": report.line()}
     return json.dumps(
-        {"schema": 1, "version": __version__, "summary": summary, **data},
+        {"schema": 1, "version": VERSION, "summary": summary, **data},
         ensure_ascii=False,
         indent=2,
     )
@@ -154,7 +160,9 @@ def to_html(report: DraftCheck) -> str:
             "source_name": names.get(b.source_id, b.source_id),
         }
 
-    items, draft, pos = [], [], 0
+    items: list[dict[str, Any]] = []
+    draft: list[dict[str, Any]] = []
+    pos = 0
     for number, item in enumerate(shown(report), start=1):
         spans = item.backing or ([item.closest] if item.closest else [])
         links = [

@@ -33,7 +33,7 @@ from summarize.compose import (
     compose,
     removals,
 )
-from summarize.conflicts import common_words, quantity_conflicts
+from summarize.conflicts import quantity_conflicts
 from summarize.llm import LLM
 from summarize.models import (
     Claim,
@@ -45,7 +45,7 @@ from summarize.models import (
     Source,
 )
 from summarize.prompts import load_prompt
-from summarize.words import content_words
+from summarize.words import common_words, content_words
 
 CONTEXT_WINDOWS = {
     "gpt-4.1": 1_047_576,
@@ -135,7 +135,7 @@ def group_claims(claims: list[Claim], sources: list[Source], budget: int) -> lis
     """
     overhead = compose_tokens([], sources) + 16  # + the source count's digits, rounding
     room = max(budget - overhead, 1)
-    common = common_words(claims)
+    common = common_words([c.statement for c in claims])
     words = {c.id: content_words(c.statement) - common for c in claims}
     reach: dict[str, set[str]] = defaultdict(set)
     for c in claims:

@@ -15,8 +15,6 @@ user may share with other things) with a warning; an unusable location is a one-
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import sqlite3
 import warnings
@@ -28,6 +26,7 @@ import diskcache
 from diskcache.core import DEFAULT_SETTINGS, METADATA, MODE_RAW
 
 from summarize.errors import CacheError
+from summarize.hashing import digest
 from summarize.settings import Settings
 
 DATABASE_FILES = ("cache.db", "cache.db-wal", "cache.db-shm")
@@ -126,8 +125,7 @@ def cache_key(
         "schema": schema,
         "messages": messages,
     }
-    canonical = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return digest(material)
 
 
 class ResultCache:

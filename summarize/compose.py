@@ -25,7 +25,7 @@ from summarize.anchors import (
     same_person,
     vocabulary_test,
 )
-from summarize.conflicts import checked_conflicts, citations, common_words, quantity_conflicts
+from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
@@ -43,7 +43,7 @@ from summarize.models import (
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
 from summarize.verify import index_for, is_quoted_speech, quotations
-from summarize.words import content_words, unquoted
+from summarize.words import common_words, content_words, unquoted
 
 SINGLE_SOURCE = -1
 
@@ -107,7 +107,7 @@ class SentenceChecker:
         self.claims = {c.id: c for c in claims}
         self.sources = {s.id: s for s in sources}
         self.decimals = {s.id: detect_decimal(s.text) for s in sources}
-        self.common = common_words(claims)
+        self.common = common_words([c.statement for c in claims])
         self.is_common: Callable[[str], bool] = vocabulary_test(
             [s.text for s in sources] + [c.statement for c in claims]
         )
@@ -161,7 +161,7 @@ class SentenceChecker:
             return verdict
         verdict.sentence = Sentence(
             text=text,
-            citations=[cit for claims in backing.values() for c in claims for cit in citations(c)],
+            citations=[cit for claims in backing.values() for c in claims for cit in c.citations()],
             paragraph=paragraph,
             support=len(backing),
         )

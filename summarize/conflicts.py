@@ -20,14 +20,13 @@ are shown as kind "precision", never as a contradiction.
 from __future__ import annotations
 
 import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from summarize.anchors import mentions, proper_names
 from summarize.models import (
-    Citation,
     Claim,
     ComposedConflict,
     Conflict,
@@ -37,7 +36,7 @@ from summarize.models import (
 )
 from summarize.numbers import Number, check_numbers, find_numbers
 from summarize.verify import index_for
-from summarize.words import STOPWORDS, content_words, stem
+from summarize.words import STOPWORDS, common_words, stem
 
 _MAX_RATIO = Decimal("1.35")  # values further apart than this measure different things
 _MIN_BARE = 1000  # a number without unit below this is a count, date, rank or name ("Channel 4")
@@ -81,16 +80,6 @@ _LOWER_BOUNDS = (
 )
 _UPPER_BOUNDS = ("at most", "less than", "fewer than", "under", "below", "up to", "no more than")
 _NEAR_BELOW = ("nearly", "almost", "just under")
-
-
-def citations(claim: Claim, evidence: list[Evidence] | None = None) -> list[Citation]:
-    """Citations for a claim's evidence (all of it, or the spans given)."""
-    return [
-        Citation(
-            source_id=claim.source_id, claim_id=claim.id, quote=e.quote, start=e.start, end=e.end
-        )
-        for e in (claim.evidence if evidence is None else evidence)
-    ]
 
 
 @dataclass(frozen=True)
@@ -219,15 +208,9 @@ def _clause_words(
     return found
 
 
-def common_words(claims: list[Claim]) -> set[str]:
-    """Stems found in most claims (the story's own vocabulary): no evidence of one quantity."""
-    counts = Counter(w for c in claims for w in content_words(c.statement))
-    return {w for w, n in counts.items() if n > max(2, len(claims) * 0.3)}
-
-
 def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Conflict]:
     """Numbers that different sources give for the same quantity."""
-    common = common_words(claims)
+    common = common_words([c.statement for c in claims])
     groups: dict[tuple[str | None, str], list[_Mention]] = defaultdict(list)
     for claim in claims:
         decimal = decimals.get(claim.source_id) or "."
@@ -262,15 +245,16 @@ def quantity_conflicts(claims: list[Claim], decimals: dict[str, str]) -> list[Co
     for (_, word), mentions_ in sorted(groups.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])):
         for cluster in _clusters(mentions_):
             key = frozenset((m.claim.id, str(m.number.value)) for m in cluster)
-            words, _ = found.setdefault(key, ([], cluster))
-            words.append(cluster[0].words[word])
-    return [_conflict(words, cluster) for words, cluster in found.values()]
+            topic_words, _ = found.setdefault(key, ([], cluster))
+            topic_words.append(cluster[0].words[word])
+    return [_conflict(topic_words, cluster) for topic_words, cluster in found.values()]
 
 
 def _clusters(mentions_: list[_Mention]) -> list[list[_Mention]]:
     """Mentions of one magnitude holding at least two values from at least two sources."""
     ordered = sorted(mentions_, key=lambda m: m.number.value)
-    out, current = [], []
+    out: list[list[_Mention]] = []
+    current: list[_Mention] = []
     for m in ordered:
         if current and (
             m.number.value <= 0 or m.number.value > current[0].number.value * _MAX_RATIO
@@ -293,7 +277,7 @@ def _conflict(words: list[str], cluster: list[_Mention]) -> Conflict:
     positions = [
         ConflictPosition(
             value=ms[0].number.text,
-            citations=[c for m in ms for c in citations(m.claim, [m.evidence])],
+            citations=[c for m in ms for c in m.claim.citations([m.evidence])],
         )
         for _, ms in sorted(by_value.items())
     ]
@@ -324,18 +308,20 @@ def checked_conflicts(
             value = " ".join(p.value.strip(" \"“”‘’'«»").split())
             spans: list[tuple[Claim, Evidence, int]] = []
             for cid in p.claim_ids:
-                claim = claims_by_id.get(cid)
-                for e in claim.evidence if claim is not None else []:
-                    at = _locate(value, e.quote, decimals.get(claim.source_id) or ".")
+                cited_claim = claims_by_id.get(cid)
+                if cited_claim is None:
+                    continue
+                for e in cited_claim.evidence:
+                    at = _locate(value, e.quote, decimals.get(cited_claim.source_id) or ".")
                     if at is not None:
-                        spans.append((claim, e, at))
+                        spans.append((cited_claim, e, at))
             if not value or not spans:
                 problems.append(f"“{p.value}” is not in the evidence it cites")
                 continue
             positions.append(
                 ConflictPosition(
                     value=value,
-                    citations=[c for cl, e, _ in spans for c in citations(cl, [e])],
+                    citations=[c for cl, e, _ in spans for c in cl.citations([e])],
                 )
             )
             claim, ev, at = spans[0]

@@ -26,13 +26,23 @@ from typing import Any
 from jinja2 import Environment, FunctionLoader, StrictUndefined
 from markupsafe import Markup
 
-from summarize import __version__
 from summarize.models import Citation, Rejection, Source, Summary
+from summarize.version import VERSION
 
 CONFLICT_KINDS = {
     "quantity": "the figures differ",
     "name": "the names differ",
-    "precision": "a difference of precision, not a contradiction",
+    "precision": "a difference of precision only",
+}
+# How each kind of rejection is introduced, in the order "Left out by the checks" lists them.
+OUTCOMES = {
+    ("dropped", "extract"): "Claim dropped",
+    ("dropped", "compose"): "Sentence dropped",
+    ("title replaced", "compose"): "Title replaced",
+    ("conflict refused", "compose"): "Conflict refused",
+    ("citation removed", "compose"): "Citation removed",
+    ("repaired", "extract"): "Claim repaired",
+    ("repaired", "compose"): "Sentence repaired",
 }
 _ASSETS = files("summarize") / "templates"
 # Characters that could end or confuse a <script> block, as JSON escapes (valid in strings).
@@ -142,7 +152,7 @@ def render_page(
         .get_template(template)
         .render(
             **view,
-            version=__version__,
+            version=VERSION,
             policy=policy,
             css=Markup(css),
             js=Markup(js),
@@ -168,6 +178,7 @@ def _view(summary: Summary) -> dict[str, Any]:
         {
             "topic": c.topic,
             "kind": CONFLICT_KINDS.get(c.kind, c.kind),
+            "note": c.note,
             "positions": [
                 {"value": p.value, "links": links.many(p.citations)} for p in c.positions
             ],
@@ -205,7 +216,8 @@ def _view(summary: Summary) -> dict[str, Any]:
         "paragraphs": paragraphs,
         "conflicts": conflicts,
         "single": single,
-        "rejections": [_rejection(r, names) for r in summary.rejections],
+        "left_out": _rejections(summary.left_out, names),
+        "repaired": _rejections([r for r in summary.rejections if r.outcome == "repaired"], names),
         "errors": summary.errors,
         "sources": sources,
         "claim_count": len(summary.claims),
@@ -213,16 +225,20 @@ def _view(summary: Summary) -> dict[str, Any]:
     }
 
 
-def _rejection(rejection: Rejection, names: dict[str, str]) -> dict[str, Any]:
-    source_id = rejection.source_id
-    return {
-        "where": names.get(source_id, source_id) if source_id else "summary",
-        "what": "claim" if rejection.stage == "extract" else "sentence",
-        "item": rejection.item,
-        "reason": rejection.reason,
-        "outcome": getattr(rejection, "outcome", None),
-        "repair_attempted": rejection.repair_attempted,
-    }
+def _rejections(rejections: list[Rejection], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Grouped by outcome (in OUTCOMES' order), each with its label and its source's name."""
+    order = {key: i for i, key in enumerate(OUTCOMES)}
+    ranked = sorted(rejections, key=lambda r: order.get((r.outcome, r.stage), len(order)))
+    return [
+        {
+            "label": OUTCOMES.get((r.outcome, r.stage), r.outcome.capitalize()),
+            "outcome": r.outcome,
+            "where": names.get(r.source_id, r.source_id) if r.source_id else None,
+            "item": r.item,
+            "reason": r.reason,
+        }
+        for r in ranked
+    ]
 
 
 @cache

@@ -480,11 +480,13 @@ def _unreachable(exc: BaseException) -> str | None:
 
     import httpx2
 
-    chain, seen = [], set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        chain.append(exc)
-        exc = exc.__cause__ or exc.__context__
+    chain: list[BaseException] = []
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        chain.append(link)
+        link = link.__cause__ or link.__context__
     if not any(isinstance(e, httpx2.ConnectError) for e in chain):
         return None
     if any(isinstance(e, ConnectionRefusedError) for e in chain):

@@ -228,6 +228,15 @@ class Claim(BaseModel):
     evidence: list[Evidence]
     repaired: bool = False
 
+    def citations(self, evidence: list[Evidence] | None = None) -> list[Citation]:
+        """Citations of this claim's evidence: all of it, or the passages given."""
+        return [
+            Citation(
+                source_id=self.source_id, claim_id=self.id, quote=e.quote, start=e.start, end=e.end
+            )
+            for e in (self.evidence if evidence is None else evidence)
+        ]
+
 
 class Citation(BaseModel):
     source_id: str

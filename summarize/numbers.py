@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from summarize.models import NumberCheck, NumberFound
 
@@ -80,6 +81,7 @@ class Number:
     is_year: bool = False
 
 
+@lru_cache(maxsize=256)
 def detect_decimal(text: str) -> str:
     """',' when the text writes numbers the European way ("32,72%", "3.033.753"), else '.'."""
 
@@ -153,14 +155,13 @@ def _word_numbers(text: str, taken: list[tuple[int, int]]) -> list[Number]:
             continue
         start, end = words[i].start(), words[j - 1].end()
         unit = None
-        if den:
-            value = Decimal(value) / Decimal(den)
+        amount = Decimal(value) / Decimal(den) if den else Decimal(value)
         fold = _FOLD.match(words[j - 1].group().lower())
         if fold:
             unit = "x"
         elif (tail := _TAIL_RE.match(text, end)) and tail.end() > end:
-            value, unit, end = value * _scale(tail), _unit(tail), tail.end()
-        found.append(Number(text[start:end], start, end, Decimal(value), unit))
+            amount, unit, end = amount * _scale(tail), _unit(tail), tail.end()
+        found.append(Number(text[start:end], start, end, amount, unit))
         i = j
     return found
 
@@ -271,21 +272,18 @@ def check_numbers(
     results = []
     for n in claimed:
         hit = next((e for e in evidence if e.value == n.value and e.unit == n.unit), None)
-        common = {
-            "text": n.text,
-            "start": n.start,
-            "end": n.end,
-            "value": format(n.value.normalize(), "f"),
-            "unit": n.unit,
-        }
+        found = NumberFound(
+            text=n.text,
+            start=n.start,
+            end=n.end,
+            value=format(n.value.normalize(), "f"),
+            unit=n.unit,
+        )
         if hit:
-            results.append(
-                NumberFound(
-                    **common, matched=hit.text, matched_start=hit.start, matched_end=hit.end
-                )
-            )
+            update = {"matched": hit.text, "matched_start": hit.start, "matched_end": hit.end}
         else:
-            results.append(NumberFound(**common, reason=_reason(n, evidence)))
+            update = {"reason": _reason(n, evidence)}
+        results.append(found.model_copy(update=update))
     return NumberCheck(ok=all(r.matched is not None for r in results), numbers=results)
 
 

@@ -13,7 +13,6 @@ thrown away). Replay reads regular files only: a FIFO named *.json would block f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import stat
@@ -25,6 +24,7 @@ from typing import Any
 import httpx2
 
 from summarize.errors import ConfigError, OutputError, ReplayMissError
+from summarize.hashing import digest
 from summarize.limits import MAX_RECORDING_BYTES
 
 
@@ -34,8 +34,7 @@ def request_hash(body: bytes) -> str:
 
 
 def _hash_json(value: Any) -> str:
-    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
+    return digest(value)[:16]
 
 
 def _is_completion(request: httpx2.Request) -> bool:

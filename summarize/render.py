@@ -12,8 +12,8 @@ import json
 import re
 from pathlib import PurePath
 
-from summarize import __version__
 from summarize.models import ArticleError, Citation, Conflict, Sentence, Source, Summary
+from summarize.version import VERSION
 from summarize.words import unquoted
 
 SCHEMA = 1
@@ -311,7 +311,7 @@ def to_json(summary: Summary, *, include_text: bool = False) -> str:
     ]
     graph = {
         "schema": SCHEMA,
-        "version": __version__,
+        "version": VERSION,
         "title": summary.title,
         "sources": sources,
         **{k: data[k] for k in _GRAPH},

@@ -18,7 +18,7 @@ import unicodedata
 from difflib import SequenceMatcher
 from functools import cached_property, lru_cache
 
-from summarize.models import QuoteMatch
+from summarize.models import MatchKind, QuoteMatch
 
 _QUOTE_MAP = str.maketrans(
     {
@@ -170,7 +170,7 @@ class SourceIndex:
         ]
         return (min(hits), min(hits) + len(nq)) if hits else None
 
-    def _hit(self, kind: str, a: int, b: int) -> QuoteMatch:
+    def _hit(self, kind: MatchKind, a: int, b: int) -> QuoteMatch:
         return QuoteMatch(ok=True, kind=kind, start=self._starts[a], end=self._ends[b - 1])
 
     def _find_elided(self, segments: list[str]) -> QuoteMatch:

@@ -7,6 +7,8 @@ meet "collapsing" and "revenue" meet "revenues" without a language model or a st
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
 STOPWORDS = frozenset(
@@ -33,3 +35,10 @@ def content_words(text: str) -> set[str]:
 def unquoted(text: str) -> str:
     """`text` without enclosing quotation marks or spaces, so that it can be quoted once."""
     return text.strip().strip("\"“”‘’'«» ")
+
+
+def common_words(statements: Sequence[str]) -> set[str]:
+    """Stems found in most of the statements (the story's own vocabulary, "Netflix", "AI"):
+    sharing one says nothing about whether two texts make the same point."""
+    counts = Counter(w for text in statements for w in content_words(text))
+    return {w for w, n in counts.items() if n > max(2, len(statements) * 0.3)}

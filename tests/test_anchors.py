@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SEEDS
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from summarize.anchors import (
     attributions,

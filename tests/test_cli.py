@@ -311,6 +311,7 @@ def test_a_bad_mode_from_the_environment_is_named():
         ("out.json", [], "json"),
         ("out.md", [], "markdown"),
         ("out.txt", [], "markdown"),
+        ("out.html", [], "html"),
         ("out.json", ["--format", "markdown"], "markdown"),
     ],
 )
@@ -318,7 +319,12 @@ def test_output_format_follows_the_extension_unless_given(tmp_path, name, flags,
     out = tmp_path / name
     assert main([str(SEEDS), "--replay", str(FIXTURES), "-q", "-o", str(out), *flags]) == 0
     text = out.read_text("utf-8")
-    assert (json.loads(text)["schema"] == 1) if expected == "json" else text.startswith("# ")
+    shapes = {
+        "json": lambda: json.loads(text)["schema"] == 1,
+        "html": lambda: text.startswith("<!DOCTYPE html>"),
+        "markdown": lambda: text.startswith("# "),
+    }
+    assert shapes[expected]()
 
 
 def test_output_into_a_missing_folder_says_so(tmp_path):

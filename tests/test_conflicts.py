@@ -8,8 +8,13 @@ import pytest
 from fakes import claim, source
 
 from summarize.anchors import vocabulary_test
-from summarize.conflicts import checked_conflicts as _checked
-from summarize.conflicts import classify, quantity_conflicts, reading, relation
+from summarize.conflicts import (
+    checked_conflicts as _checked,
+    classify,
+    quantity_conflicts,
+    reading,
+    relation,
+)
 from summarize.models import ComposedConflict
 from summarize.numbers import find_numbers
 

@@ -15,8 +15,7 @@ import unicodedata
 import pytest
 from conftest import FIXTURES, SEEDS
 from fakes import QueuedLLM, claim, source
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from summarize import Summarizer
 from summarize.compose import compose

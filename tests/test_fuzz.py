@@ -23,8 +23,7 @@ from typing import Any
 from unittest import mock
 
 import httpx2
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from summarize.api import Summarizer
 from summarize.errors import SummarizeError

@@ -199,15 +199,20 @@ def test_sections_follow_the_layout() -> None:
         "Where the sources differ",
         "Reported by one source only",
         "Left out by the checks",
+        "Repaired after the checks",
         "Sources",
     ]
     text = parse(html).text
     assert "Cost of the tunnel (the figures differ)" in text
     assert "$1.2 billion 01_harbour-times.txt: at a cost the city puts at $1.2 billion7" in text
-    assert "tunnel/04_bayside-post.html could not be processed: UnicodeDecodeError" in text
-    assert "02_coastal-wire.txt — claim (repair attempted): The Port Alder tunnel will" in text
-    assert "summary — sentence (repair attempted): The tunnel will cost" in text
-    assert "Why: “$1.3 billion”: no cited evidence contains this number" in text
+    assert "Article not processed (tunnel/04_bayside-post.html): UnicodeDecodeError" in text
+    assert "Claim dropped (02_coastal-wire.txt): The Port Alder tunnel will be the" in text
+    assert "Sentence dropped: The tunnel will cost about $1.3 billion. Why: “$1.3 billion”" in text
+    assert "Citation removed (03_alder-radio) from Work is expected to start next" in text
+    assert "Sentence repaired, first draft Two councillors voted against;" in text
+    left_out, repaired = html.split("<h2>Left out")[1].split("<h2>Repaired")
+    assert "mortgaging the future" not in left_out  # a repaired draft was not left out
+    assert "mortgaging the future" in repaired.split("<footer>")[0]
     for source in SOURCES:
         assert f'<dt>SHA-256</dt><dd><code class="hash">{source.sha256}</code></dd>' in html
         assert f"<dt>Length</dt><dd>{len(source.text)} characters</dd>" in html
@@ -218,13 +223,37 @@ def test_sections_follow_the_layout() -> None:
     assert "usage: 6 calls" in text
 
 
-def test_every_rejection_is_listed_and_an_empty_summary_says_so() -> None:
+def test_every_rejection_is_listed_by_outcome_and_an_empty_summary_says_so() -> None:
     summary = _summary()
-    summary.sentences, summary.conflicts = [], []
-    summary.rejections = [Rejection(stage="compose", item=f"s{i}", reason="r") for i in range(12)]
+    summary.sentences, summary.conflicts, summary.errors = [], [], []
+    outcomes = ["citation removed", "conflict refused", "title replaced", "dropped"] * 3
+    summary.rejections = [
+        Rejection(stage="compose", outcome=o, item=f"s{i}", reason="r")
+        for i, o in enumerate(outcomes)
+    ]
     html = to_html(summary)
     assert "No sentence survived the checks." in html
     assert all(f"<q>s{i}</q>" in html for i in range(12))  # the audit view lists them all
+    shown = re.findall(r'data-outcome="([^"]+)"><strong class="outcome">([^<]+)<', html)
+    assert shown == (
+        [("dropped", "Sentence dropped")] * 3
+        + [("title replaced", "Title replaced")] * 3
+        + [("conflict refused", "Conflict refused")] * 3
+        + [("citation removed", "Citation removed")] * 3
+    )
+    assert "Repaired after the checks" not in html
+
+
+def test_conflicts_show_their_kind_and_note() -> None:
+    summary = _summary()
+    summary.conflicts[0] = summary.conflicts[0].model_copy(
+        update={"kind": "precision", "note": "“$1.2 billion” is a rounding & not a contradiction"}
+    )
+    text = parse(to_html(summary)).text
+    assert (
+        "Cost of the tunnel (a difference of precision only) "
+        "“$1.2 billion” is a rounding & not a contradiction $1.2 billion 01_harbour" in text
+    )
 
 
 def test_sources_go_by_their_display_name() -> None:
@@ -279,7 +308,7 @@ def test_hostile_strings_stay_text() -> None:
     page = parse(html)
     assert {t for t, _ in page.elements} <= {
         *"html head meta title style body div main header h1 h2 h3 h4 p span sup a section".split(),
-        *"article small ul ol li q br footer aside dl dt dd code pre script".split(),
+        *"article small strong ul ol li q br footer aside dl dt dd code pre script".split(),
     }
     assert [a.get("type") for a in page.all("script")] == ["application/json", None]
     assert not [k for _, a in page.elements for k in a if k.startswith("on")]

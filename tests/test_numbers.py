@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import news_text
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from summarize.numbers import check_numbers, detect_decimal, find_numbers
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 from conftest import news_text
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 from summarize.verify import SourceIndex, index_for, is_quoted_speech, quotations, verify_quote
 

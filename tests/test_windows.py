@@ -6,8 +6,7 @@ import itertools
 import json
 import re
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 import summarize
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
