@@ -25,7 +25,7 @@ from summarize.compose import Composition
 from summarize.errors import ConfigError, ModelError
 from summarize.extract import ArticleResult
 from summarize.llm import LLM
-from summarize.models import Source, Summary
+from summarize.models import ArticleError, Source, Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
 from summarize.windows import extract_windowed, window_count
@@ -57,7 +57,14 @@ class Summarizer:
     async def arun(
         self, inputs: Inputs, *, progress: Callable[[str], None] | None = None
     ) -> Summary:
-        llm = LLM(self.settings, transport=self.transport)
+        transport = self.transport
+        if self.settings.batch_api:
+            from summarize.batchapi import for_run, wide_limiter
+
+            transport = for_run(self.settings, transport, progress)
+        llm = LLM(self.settings, transport=transport)
+        if self.settings.batch_api:
+            llm.limiter = wide_limiter()
         llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
         try:
             sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
@@ -91,17 +98,22 @@ class Summarizer:
                 llm, sources, window_chars=window_chars, on_done=report
             )
             claims = [c for r in results for c in r.claims]
-            errors = [r.error for r in results if r.error is not None]
-            if not claims and errors:
-                raise ModelError(f"no article could be processed; first error: {errors[0].error}")
+            failed = [r.error for r in results if r.error is not None]
+            if not claims and failed:
+                raise ModelError(f"no article could be processed; first error: {failed[0].error}")
+            errors = failed + [r.repair_error for r in results if r.repair_error is not None]
             if claims:
-                composition = await compose_within_budget(
-                    llm,
-                    claims,
-                    sources,
-                    context_tokens=context,
-                    progress=progress,
-                )
+                try:
+                    composition = await compose_within_budget(
+                        llm,
+                        claims,
+                        sources,
+                        context_tokens=context,
+                        progress=progress,
+                    )
+                except ModelError as exc:  # what was verified is still emitted, by source
+                    composition = Composition(title=COMPOSE_FAILED)
+                    errors.append(ArticleError(error=str(exc), stage="compose"))
             else:
                 composition = Composition(title="No claim survived verification")
         finally:
@@ -113,9 +125,12 @@ class Summarizer:
             sources=sources,
             claims=claims,
             rejections=[x for r in results for x in r.rejections] + composition.rejections,
-            errors=errors,
+            errors=errors + composition.errors,
             usage=llm.usage,
         )
+
+
+COMPOSE_FAILED = "Verified claims by source (the summary could not be written)"
 
 
 def summarize(inputs: Inputs, **settings: Any) -> Summary:

@@ -23,7 +23,7 @@ import sys
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from summarize.settings import (
     DEFAULT_MAX_ARTICLE_CHARS,
@@ -141,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-article-chars", type=_positive, default=DEFAULT_MAX_ARTICLE_CHARS)
     p.add_argument("--window-chars", type=_positive, default=60_000, metavar="N")
     p.add_argument("--context-tokens", type=_positive, metavar="N")
+    p.add_argument(
+        "--batch-api",
+        action="store_true",
+        help="every story's requests through OpenAI's Batch API, in shared batches: half the "
+        "price, answers within 24 h",
+    )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -260,14 +266,16 @@ async def run_batch(
     """Every story, a few side by side; a report is written as soon as its story is done."""
     from summarize.api import Summarizer
 
-    if args.concurrency is None:
+    if settings.batch_api:  # every story at once, so each wave is one shared batch
+        at_once, per_story = len(stories), args.concurrency
+    elif args.concurrency is None:
         at_once, per_story = min(len(stories), STORIES_AT_ONCE), STORY_CAP
     else:
         at_once = min(len(stories), args.concurrency)
         per_story = max(1, args.concurrency // at_once)
     gate = asyncio.Semaphore(at_once)
     names = report_names(stories, SUFFIXES[args.format])
-    shared = _SharedTransport() if settings.replay_dir is None else None
+    shared = _shared_transport(settings, args.quiet)
     done = 0
 
     async def one(story: Story, name: str) -> Row:
@@ -286,7 +294,25 @@ async def run_batch(
         return list(await asyncio.gather(*(one(s, n) for s, n in pairs)))
     finally:
         if shared is not None:
-            await shared.inner.aclose()
+            await shared.close()
+
+
+def _shared_transport(settings: Settings, quiet: bool) -> Any:
+    """One transport for every story: one connection pool, and with --batch-api one set of
+    batches for all of them."""
+    if settings.replay_dir is not None:
+        return None
+    if not settings.batch_api:
+        return _SharedTransport()
+    import httpx2
+
+    from summarize.batchapi import BatchTransport
+
+    def notify(line: str) -> None:
+        if not quiet:
+            print(f"summarize batch: {line}", file=sys.stderr)
+
+    return BatchTransport(httpx2.AsyncHTTPTransport(), settings, notify=notify, shared=True)
 
 
 class _SharedTransport:
@@ -303,6 +329,9 @@ class _SharedTransport:
 
     async def aclose(self) -> None:
         pass
+
+    async def close(self) -> None:
+        await self.inner.aclose()
 
     async def __aenter__(self) -> _SharedTransport:
         return self
@@ -470,6 +499,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         max_article_chars=args.max_article_chars,
         window_chars=args.window_chars,
         context_tokens=args.context_tokens,
+        batch_api=args.batch_api,
     )
     if settings.needs_key():
         raise ConfigError(NO_KEY)  # before any story starts, not once per story

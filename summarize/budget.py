@@ -240,6 +240,7 @@ async def _merge(
     title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
     result = Composition(title=title)
     result.rejections = [r for part in parts for r in part.rejections]
+    result.errors = [e for part in parts for e in part.errors]  # failed repair calls
     if title_problem:
         result.rejections.append(
             Rejection(

@@ -30,6 +30,7 @@ from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
+    ArticleError,
     Claim,
     ClaimKind,
     ComposedSentence,
@@ -54,6 +55,7 @@ class Composition:
     sentences: list[Sentence] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)  # a failed repair call
 
 
 @dataclass
@@ -350,6 +352,7 @@ async def _repair(
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
         repairs, repair_error = {}, f" (the repair request failed: {exc})"
+        result.errors.append(ArticleError(error=f"repair call failed: {exc}", stage="repair"))
     placed = []
     for n, (order, draft, paragraph, verdict) in enumerate(failures, 1):
         fixed = repairs.get(n)

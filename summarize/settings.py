@@ -60,6 +60,7 @@ class Settings:
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
     window_chars: int = 60_000
     context_tokens: int | None = None
+    batch_api: bool = False
 
     @classmethod
     def default(cls, name: str) -> Any:

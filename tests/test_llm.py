@@ -22,7 +22,7 @@ from summarize.errors import (
     TruncatedResponse,
     UnparseableResponse,
 )
-from summarize.llm import LLM, MAX_WAIT, _retry_after
+from summarize.llm import LLM, MAX_ABSORBED, MAX_WAIT, _retry_after
 from summarize.models import ArticleClaims
 from summarize.settings import Settings
 from summarize.testing import (
@@ -169,6 +169,17 @@ def test_a_cap_bounds_requests_in_flight() -> None:
         llm = make_llm(server, concurrency=3)
         assert gather(llm, 9) == [Tiny(n=7)] * 9
     assert server.max_in_flight == 3
+
+
+def test_a_server_that_turns_everyone_away_still_ends_every_call() -> None:
+    """The limiter's blame is bounded: once it is down to one request at a time, each 429
+    counts against that request's retries, so a run against a closed server ends."""
+    with FakeOpenAIServer(lambda r: Reply(status=429, headers={"Retry-After": "0"})) as server:
+        llm = make_llm(server, retries=1)
+        results = gather(llm, 6)
+    assert all(isinstance(r, ModelAPIError) for r in results)
+    assert len(server.requests) <= 6 * (2 + MAX_ABSORBED)
+    assert llm.limiter.allowed == 1
 
 
 def test_a_lone_request_turned_away_uses_up_its_retries() -> None:
