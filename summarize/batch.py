@@ -453,7 +453,7 @@ def _render(summary: Summary, fmt: str) -> str:
 
 
 def _can_render(fmt: str) -> bool:
-    from summarize.models import Summary
+    from summarize.report import Summary
 
     return hasattr(Summary, {"markdown": "to_markdown", "json": "to_json"}.get(fmt, "to_html"))
 

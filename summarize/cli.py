@@ -132,15 +132,10 @@ class _Completion(argparse.Action):
 
 
 def version() -> str:
-    """The installed distribution's version (package metadata), else the source tree's."""
-    from importlib.metadata import PackageNotFoundError, version as installed
+    """The installed distribution's version (summarize.version reads the package metadata)."""
+    from summarize.version import VERSION
 
-    try:
-        return installed("summarize")
-    except PackageNotFoundError:
-        from summarize import __version__
-
-        return __version__
+    return VERSION
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 SUBCOMMANDS: dict[str, str] = {
     "batch": "summarize.batch:main",
-    "check": "summarize.audit_output:main",
+    "check": "summarize.cli_check:main",
 }
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens

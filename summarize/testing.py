@@ -320,6 +320,14 @@ def _pydantic_500(where: str, message: str, error_type: str, value: Any) -> Repl
 class _LoopbackServer(ThreadingHTTPServer):
     request_queue_size = 128  # the stdlib's 5 refuses bursts of concurrent calls
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer (a timeout, a refused oversized body) is normal
+        traffic, not a server fault: no traceback on stderr. Anything else is reported."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
 
 class FakeOpenAIServer:
     """A loopback OpenAI-compatible server answering POST /v1/chat/completions.
