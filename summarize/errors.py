@@ -101,3 +101,31 @@ class UnparseableResponse(ModelError):
 
 class MalformedResponse(ModelError):
     pass
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """A message fit for one stderr line: whitespace collapsed, anything key-like redacted
+    (the API key itself, sk-... and Bearer tokens), at most `limit` characters."""
+    import os
+
+    from summarize.llm import _redact
+
+    line = _redact(" ".join(text.split()), os.environ.get("OPENAI_API_KEY"))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception as one safe line: its type and message, never its repr (a
+    repr can hold a whole request, headers included)."""
+    return one_line(f"{type(exc).__name__}: {exc}")
+
+
+def print_traceback() -> None:
+    """The exception being handled, as a traceback on stderr (--debug), redacted like a line."""
+    import os
+    import sys
+    import traceback
+
+    from summarize.llm import _redact
+
+    sys.stderr.write(_redact(traceback.format_exc(), os.environ.get("OPENAI_API_KEY")))
