@@ -18,10 +18,10 @@ label. Each concern has one owner, so attempts are never multiplied:
   refusal (pointless) or a truncated answer (instructor raises at once on those);
 - caching: `summarize.cache`, keyed on what determines the answer and never the API key.
 
-openai and instructor are imported, and the client built, in a background thread that
-`LLM.warm_up()` starts (the API calls it before reading the articles), so that ~1 s of imports
-overlaps the run's own preparation instead of preceding the first request; `import
-summarize.llm` stays light.
+openai and instructor are imported, and the client built, in a background thread started by
+the first request that misses the cache (or by `LLM.warm_up()`), while the event loop goes on
+preparing the other requests; `import summarize.llm` stays light and a fully cached rerun
+never loads them.
 """
 
 from __future__ import annotations
@@ -141,9 +141,9 @@ class LLM:
     def warm_up(self) -> None:
         """Import openai and instructor and build the client in a background thread, now.
 
-        Imports hold the GIL, so this overlaps them with reading files and waiting on the
-        network rather than with other Python work; it still takes them off the critical path
-        when the caller has anything else to do first. Idempotent."""
+        The first cache miss calls this; a caller that knows a request is coming can call it
+        earlier. Imports hold the GIL, so they overlap file and cache I/O, not other Python
+        work. Idempotent."""
         if self._client is not None or self._building is not None:
             return
         future: Future[Any] = Future()
