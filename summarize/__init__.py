@@ -3,7 +3,7 @@
     >>> import summarize
     >>> result = summarize.summarize(["a.txt", "b.txt"], model="gpt-4.1-mini")
     >>> print(result.to_markdown())
-    >>> print(summarize.check("draft.md text…", ["a.txt", "b.txt"]).line())  # no model
+    >>> print(summarize.check(Path("draft.md"), ["a.txt", "b.txt"]).line())  # no model
 
 Names load on first use, so `import summarize` stays light: openai and instructor are
 imported only when a run needs the model.

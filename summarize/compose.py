@@ -14,6 +14,7 @@ source is never shown as consensus: it moves to the single-source section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
+    ArticleError,
     Claim,
     ClaimKind,
     ComposedSentence,
@@ -53,6 +55,7 @@ class Composition:
     sentences: list[Sentence] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)  # a failed repair call
 
 
 @dataclass
@@ -216,6 +219,12 @@ class SentenceChecker:
 _QUOTE_MARKS = set('“”„«»"')
 
 
+CLAIM_LINE = re.compile(
+    r"^(?P<id>c\d+)(?: \((?P<tag>[^)\n]*)\))?: (?P<statement>.*?)(?: \| “.*)?$", re.MULTILINE
+)
+"""Reads back the lines `claim_line` writes: id, kind and speaker, statement."""
+
+
 def claim_line(claim: Claim) -> str:
     """`c5 (quote, Ted Sarandos): statement | “passage”`: the kind and speaker unless a plain
     fact, then the statement; evidence only where it adds words a sentence may quote (a quote
@@ -344,6 +353,7 @@ async def _repair(
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
         repairs, repair_error = {}, f" (the repair request failed: {exc})"
+        result.errors.append(ArticleError(error=f"repair call failed: {exc}", stage="repair"))
     placed = []
     for n, (order, draft, paragraph, verdict) in enumerate(failures, 1):
         fixed = repairs.get(n)

@@ -16,10 +16,11 @@
         ├── ReplayMissError         --replay has no recording for a request
         ├── TruncatedResponse       finish_reason == "length"
         ├── RefusedResponse         the model refused
-        └── UnparseableResponse     output still invalid after instructor's re-asks
+        ├── UnparseableResponse     output still invalid after instructor's re-asks
+        └── MalformedResponse       not a chat completion: not JSON, wrong shape, too large
 
-The CLI maps InputError, ConfigError, CacheError and OutputError to exit 1 or 2 and ModelError
-to exit 4; none of them ever reaches the user as a traceback unless --debug is given.
+The CLI maps InputError, CacheError and OutputError to exit 1, ConfigError to exit 2 and
+ModelError to exit 4, whether or not --debug is given; --debug only adds the traceback.
 """
 
 from __future__ import annotations
@@ -95,4 +96,8 @@ class RefusedResponse(ModelError):
 
 
 class UnparseableResponse(ModelError):
+    pass
+
+
+class MalformedResponse(ModelError):
     pass

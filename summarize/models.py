@@ -68,7 +68,7 @@ class ExtractedClaim(_Asked):
 class ArticleClaims(_Asked):
     """The article's claims."""
 
-    claims: list[ExtractedClaim]
+    claims: list[ExtractedClaim] = Field(max_length=12)  # limits.MAX_CLAIMS_PER_ARTICLE
 
 
 class ClaimRepair(_Asked):
@@ -292,9 +292,12 @@ class Rejection(BaseModel):
 
 
 class ArticleError(BaseModel):
-    source_id: str
+    """A model call that failed: an article's extraction, a repair, or the compose call."""
+
+    source_id: str | None = Field(default=None, description="None for the compose stage.")
     path: str | None = None
     error: str
+    stage: Literal["extract", "repair", "compose"] = "extract"
 
 
 class Usage(BaseModel):
