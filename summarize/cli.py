@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import NoReturn
 
 from summarize.settings import (
-    DEFAULT_MAX_ARTICLE_CHARS,
     DEFAULT_MODE,
     DEFAULT_MODEL,
     ENV_MODE,
     ENV_MODEL,
     MODES,
+    Settings,
 )
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
@@ -188,7 +188,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how to ask for JSON; default: {ENV_MODE} or {DEFAULT_MODE} (see README)",
     )
     p.add_argument(
-        "--timeout", type=_seconds, default=120.0, metavar="SECONDS", help="per request (120)"
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"per request (default {Settings.default('timeout'):g})",
     )
     p.add_argument(
         "--stdin-id",
@@ -209,17 +212,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-article-chars",
         type=_positive,
-        default=DEFAULT_MAX_ARTICLE_CHARS,
         metavar="N",
-        help="longest article accepted, in characters (default 32000000); "
-        "long ones are read in windows",
+        help="longest article accepted, in characters "
+        f"(default {Settings.default('max_article_chars')}); long ones are read in windows",
     )
     p.add_argument(
         "--window-chars",
         type=_positive,
-        default=60_000,
         metavar="N",
-        help="read longer articles in overlapping windows of N characters (default 60000)",
+        help="read longer articles in overlapping windows of N characters "
+        f"(default {Settings.default('window_chars')})",
     )
     p.add_argument(
         "--context-tokens",
@@ -231,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-api",
         action="store_true",
+        default=None,
         help="send the requests through OpenAI's Batch API: half the price, answers within "
         "24 h; an interrupted run resumes its batches when run again",
     )
@@ -314,22 +317,24 @@ def _run(args: argparse.Namespace) -> int:
     warnings.simplefilter("default")
     warnings.showwarning = _warning_line
     chosen = {"model": args.model, "mode": args.mode}  # None: the environment, else the default
-    summarizer = Summarizer(
-        **{name: value for name, value in chosen.items() if value is not None},
-        base_url=args.base_url,
-        timeout=args.timeout,
-        replay_dir=args.replay,
-        record_dir=args.record,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        concurrency=args.concurrency,
-        max_article_chars=args.max_article_chars,
-        window_chars=args.window_chars,
-        context_tokens=args.context_tokens,
-        batch_api=args.batch_api,
-    )
+    given = {  # only what the user gave: Settings alone holds the defaults
+        **chosen,
+        "base_url": args.base_url,
+        "timeout": args.timeout,
+        "replay_dir": args.replay,
+        "record_dir": args.record,
+        "cache_dir": args.cache_dir,
+        "use_cache": False if args.no_cache else None,
+        "concurrency": args.concurrency,
+        "max_article_chars": args.max_article_chars,
+        "window_chars": args.window_chars,
+        "context_tokens": args.context_tokens,
+        "batch_api": args.batch_api,
+    }
+    summarizer = Summarizer(**{name: value for name, value in given.items() if value is not None})
+    max_chars = summarizer.settings.max_article_chars
     inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
-    sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
+    sources = load_sources(inputs, max_chars=max_chars, stdin_id=args.stdin_id)
     if summarizer.settings.needs_key():
         raise ConfigError(NO_KEY)
     for source in sources:

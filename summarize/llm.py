@@ -22,10 +22,10 @@ label. Each concern has one owner, so attempts are never multiplied:
 - secrets: a key that cannot be sent as an HTTP header is refused before anything is sent,
   and every message is redacted.
 
-openai and instructor are imported, and the client built, in a background thread that
-`LLM.warm_up()` starts (the API calls it before reading the articles), so that ~1 s of imports
-overlaps the run's own preparation instead of preceding the first request; `import
-summarize.llm` stays light.
+openai and instructor are imported, and the client built, in a background thread started by
+the first request that misses the cache (or by `LLM.warm_up()`), while the event loop goes on
+preparing the other requests; `import summarize.llm` stays light and a fully cached rerun
+never loads them.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ from summarize.errors import (
 )
 from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
-from summarize.settings import NO_KEY, Settings
+from summarize.settings import MODES, NO_KEY, Settings
 
 if TYPE_CHECKING:
     import httpx2
@@ -74,13 +74,6 @@ MAX_WAIT = 60.0
 MAX_ABSORBED = 16
 """Overloads per call that the limiter takes the blame for before they count as retries."""
 
-_MODES = {
-    "tools": "TOOLS",
-    "json_schema": "JSON_SCHEMA",
-    "json_object_schema": "JSON",  # plus the schema inside response_format: see _attempt
-    "json": "JSON",
-    "md_json": "MD_JSON",
-}
 _VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
 _SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
@@ -154,9 +147,9 @@ class LLM:
     def warm_up(self) -> None:
         """Import openai and instructor and build the client in a background thread, now.
 
-        Imports hold the GIL, so this overlaps them with reading files and waiting on the
-        network rather than with other Python work; it still takes them off the critical path
-        when the caller has anything else to do first. Idempotent."""
+        The first cache miss calls this; a caller that knows a request is coming can call it
+        earlier. Imports hold the GIL, so they overlap file and cache I/O, not other Python
+        work. Idempotent."""
         if self._client is not None or self._building is not None:
             return
         future: Future[Any] = Future()
@@ -357,7 +350,7 @@ class LLM:
             http_client=http_client,
         )
         _quiet_instructor_log()
-        return instructor.from_openai(client, mode=getattr(instructor.Mode, _MODES[s.mode]))
+        return instructor.from_openai(client, mode=getattr(instructor.Mode, MODES[s.mode]))
 
     def _api_error(self, exc: APIError, label: str) -> SummarizeError:
         """The one-line error for an API failure that retries could not (or must not) fix.

@@ -394,3 +394,17 @@ def test_progress_names_a_failed_article_once(monkeypatch, tmp_path):
     main([str(seed), str(SEEDS / "003_2b45c29ad5bec665.txt"), "--replay", str(tmp_path / "empty")])
     progress = [line for line in "".join(terminal.lines).splitlines() if line.startswith("[")]
     assert progress and all(line.count(seed.stem) == 1 for line in progress if seed.stem in line)
+
+
+def test_settings_alone_hold_the_defaults():
+    """The parser repeats no default of Settings: an option left out is not passed at all."""
+    from dataclasses import fields
+
+    from summarize.cli import build_parser
+    from summarize.settings import Settings
+
+    names = {f.name for f in fields(Settings)}
+    repeated = [
+        a.dest for a in build_parser()._actions if a.dest in names and a.default is not None
+    ]
+    assert repeated == []
