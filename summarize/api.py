@@ -66,7 +66,6 @@ class Summarizer:
         llm = LLM(self.settings, transport=transport)
         if self.settings.batch_api:
             llm.limiter = wide_limiter()
-        llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
         try:
             sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
             if self.transport is None and self.settings.needs_key():

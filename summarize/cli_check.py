@@ -77,15 +77,16 @@ def main(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except Exception as exc:
-        from summarize.errors import SummarizeError
+    except Exception as exc:  # the same exit code with --debug, which adds the traceback
+        from summarize.errors import SummarizeError, describe, one_line, print_traceback
 
         if args.debug:
-            raise
+            print_traceback()
         if isinstance(exc, SummarizeError):
-            print(f"summarize check: {exc}", file=sys.stderr)
+            print(f"summarize check: {one_line(str(exc))}", file=sys.stderr)
         else:
-            print(f"summarize check: internal error: {exc!r} (run with --debug)", file=sys.stderr)
+            hint = "" if args.debug else " (run with --debug)"
+            print(f"summarize check: internal error: {describe(exc)}{hint}", file=sys.stderr)
         return EXIT_ERROR
 
 

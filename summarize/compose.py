@@ -225,16 +225,16 @@ CLAIM_LINE = re.compile(
 """Reads back the lines `claim_line` writes: id, kind and speaker, statement."""
 
 
-def claim_line(claim: Claim, *, evidence: bool = False) -> str:
+def claim_line(claim: Claim) -> str:
     """`c5 (quote, Ted Sarandos): statement | “passage”`: the kind and speaker unless a plain
     fact, then the statement; evidence only where it adds words a sentence may quote (a quote
-    claim's, or a passage with quotation marks), or with `evidence` all of it. Otherwise the
-    statement already says what its evidence says (a median 88% of its words are in it)."""
+    claim's, or a passage with quotation marks). Otherwise the statement already says what its
+    evidence says (a median 88% of its words are in it)."""
     tag = "" if claim.kind is ClaimKind.FACT else claim.kind.value
     if claim.speaker:
         tag = f"{tag}, {claim.speaker}"
     passages = [" ".join(e.quote.split()) for e in claim.evidence]
-    if not evidence and claim.kind is not ClaimKind.QUOTE:
+    if claim.kind is not ClaimKind.QUOTE:
         passages = [p for p in passages if _QUOTE_MARKS & set(p)]
     line = f"{claim.id} ({tag}): " if tag else f"{claim.id}: "
     return line + " | ".join([claim.statement, *(f"“{p}”" for p in passages)])
@@ -318,8 +318,9 @@ def removals(verdict: Verdict) -> list[Rejection]:
 def describe_sentence_failures(
     failures: list[tuple[int, ComposedSentence, int, Verdict]], claims: dict[str, Claim]
 ) -> str:
-    """The compose repair request: each failing sentence, its problems and the claims it
-    cites with their evidence; not the whole listing again."""
+    """The compose repair request: each failing sentence, its problems (which quote the
+    numbers and passages it should have used) and the claims it cites, listed as for the
+    composer; not the whole listing again."""
     blocks = []
     for n, (_, draft, _, verdict) in enumerate(failures, 1):
         lines = [f"Sentence {n}: {draft.model_dump_json()}", "Problems:"]
@@ -327,7 +328,7 @@ def describe_sentence_failures(
         cited = [claims[i] for i in dict.fromkeys(draft.claim_ids) if i in claims]
         if cited:
             lines.append("Claims it cites:")
-            lines += [claim_line(c, evidence=True) for c in cited]
+            lines += [claim_line(c) for c in cited]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -22,10 +22,10 @@ label. Each concern has one owner, so attempts are never multiplied:
 - secrets: a key that cannot be sent as an HTTP header is refused before anything is sent,
   and every message is redacted.
 
-openai and instructor are imported, and the client built, in a background thread that
-`LLM.warm_up()` starts (the API calls it before reading the articles), so that ~1 s of imports
-overlaps the run's own preparation instead of preceding the first request; `import
-summarize.llm` stays light.
+openai and instructor are imported, and the client built, in a background thread started by
+the first request that misses the cache (or by `LLM.warm_up()`), while the event loop goes on
+preparing the other requests; `import summarize.llm` stays light and a fully cached rerun
+never loads them.
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from summarize.errors import (
     SummarizeError,
     TruncatedResponse,
     UnparseableResponse,
+    redact,
 )
 from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
@@ -75,7 +76,6 @@ MAX_ABSORBED = 16
 """Overloads per call that the limiter takes the blame for before they count as retries."""
 
 _VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
-_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
     r"\bI(?:['’]m| am) (?:sorry|unable)|\bI (?:can(?:no|['’])t|won['’]t)\b"
     r"|\bunable to (?:help|assist|comply)",
@@ -147,9 +147,9 @@ class LLM:
     def warm_up(self) -> None:
         """Import openai and instructor and build the client in a background thread, now.
 
-        Imports hold the GIL, so this overlaps them with reading files and waiting on the
-        network rather than with other Python work; it still takes them off the critical path
-        when the caller has anything else to do first. Idempotent."""
+        The first cache miss calls this; a caller that knows a request is coming can call it
+        earlier. Imports hold the GIL, so they overlap file and cache I/O, not other Python
+        work. Idempotent."""
         if self._client is not None or self._building is not None:
             return
         future: Future[Any] = Future()
@@ -380,7 +380,7 @@ class LLM:
 
     def _clean(self, text: str) -> str:
         """One line, at most 300 characters, with the API key and anything key-like removed."""
-        return _redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
+        return redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
 
 
 class _Call:
@@ -390,12 +390,6 @@ class _Call:
         self.order = order
         self.priority = priority
         self.absorbed = 0
-
-
-def _redact(text: str, key: str | None = None) -> str:
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    return _SECRET.sub("[redacted]", text)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -559,7 +553,7 @@ class _QuietRetryLog(logging.Filter):
     ourselves, so demote those records to DEBUG and strip anything key-like from them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = _redact(record.getMessage()), None
+        record.msg, record.args = redact(record.getMessage()), None
         if record.levelno > logging.DEBUG:
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -351,3 +352,21 @@ def test_importing_the_module_loads_neither_openai_nor_instructor() -> None:
     code = f"import sys, summarize.llm; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_fully_cached_rerun_never_loads_openai(tmp_path) -> None:
+    """The client is built (in the background) on the first cache miss, not before."""
+    code = (
+        "import sys, summarize; "
+        f"summarize.summarize('seeds', replay_dir='fixtures', cache_dir={str(tmp_path)!r}); "
+        "print('openai' in sys.modules, 'instructor' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parent.parent
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+        ).stdout.strip()
+
+    assert run() == "True True"  # the first run asks the (replayed) model
+    assert run() == "False False"  # the rerun is answered from the cache alone
