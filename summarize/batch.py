@@ -134,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=_positive,
-        default=8,
         metavar="N",
-        help="requests in flight over all stories (default 8)",
+        help=f"requests in flight over all stories (default: {STORIES_AT_ONCE} stories at once, "
+        f"each at most {STORY_CAP} and adapting to the server)",
     )
     p.add_argument("--max-article-chars", type=_positive, default=DEFAULT_MAX_ARTICLE_CHARS)
     p.add_argument("--window-chars", type=_positive, default=60_000, metavar="N")
@@ -187,7 +187,7 @@ def main(argv: list[str]) -> int:
 
         print(f"summarize batch: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
-    table = render_table(rows, settings.model)
+    table = render_table(rows, settings.model, batch_api=settings.batch_api)
     sys.stdout.write(table)
     _write(out / "batch.md", table)
     _write(out / "batch.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -383,7 +383,7 @@ def estimate_cost(
 # --------------------------------------------------------------------------- output
 
 
-def render_table(rows: list[Row], model: str) -> str:
+def render_table(rows: list[Row], model: str, *, batch_api: bool = False) -> str:
     """The final table, a total line, and what the cost column means."""
     head = ("story", "sources", "sentences", "rejections", "calls", "cached", "tokens", "cost")
     body = [
@@ -424,9 +424,10 @@ def render_table(rows: list[Row], model: str) -> str:
         lines.append("  ".join([*cells, line[-1]]).rstrip())
         if n in (0, len(table) - 2):
             lines.append("  ".join("-" * w for w in [*widths, 6]))
+    price = "half the list price (Batch API)" if batch_api else "list price"
     note = (
-        f"cost: this run's calls at {model}'s list price (an estimate); answers from the cache "
-        "cost nothing"
+        f"cost: this run's calls at {model}'s {price} (an estimate); answers from the cache "
+        "cost nothing; a failed story's calls are not counted"
         if estimate_cost(model, 0, 0) is not None
         else f"cost: no list price known for {model}"
     )
