@@ -30,7 +30,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from summarize.audit import Checker, fold, read_draft, split_sentences  # noqa: E402
+from summarize.anchors import fold  # noqa: E402
+from summarize.audit import Checker, read_draft  # noqa: E402
+from summarize.audit_text import split_sentences  # noqa: E402
 from summarize.sources import load_sources  # noqa: E402
 from summarize.verify import index_for  # noqa: E402
 

@@ -1,7 +1,5 @@
 """`python -m summarize` runs the command line."""
 
-import sys
+from summarize.cli import entry
 
-from summarize.cli import main
-
-sys.exit(main())
+entry()

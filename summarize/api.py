@@ -25,7 +25,8 @@ from summarize.compose import Composition
 from summarize.errors import ConfigError, ModelError
 from summarize.extract import ArticleResult
 from summarize.llm import LLM
-from summarize.models import Source, Summary
+from summarize.models import ArticleError, Source
+from summarize.report import Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
 from summarize.windows import extract_windowed, window_count
@@ -65,7 +66,6 @@ class Summarizer:
         llm = LLM(self.settings, transport=transport)
         if self.settings.batch_api:
             llm.limiter = wide_limiter()
-        llm.warm_up()  # the client's ~1 s of imports overlaps reading the articles
         try:
             sources = load_sources(inputs, max_chars=self.settings.max_article_chars)
             if self.transport is None and self.settings.needs_key():
@@ -98,17 +98,22 @@ class Summarizer:
                 llm, sources, window_chars=window_chars, on_done=report
             )
             claims = [c for r in results for c in r.claims]
-            errors = [r.error for r in results if r.error is not None]
-            if not claims and errors:
-                raise ModelError(f"no article could be processed; first error: {errors[0].error}")
+            failed = [r.error for r in results if r.error is not None]
+            if not claims and failed:
+                raise ModelError(f"no article could be processed; first error: {failed[0].error}")
+            errors = failed + [r.repair_error for r in results if r.repair_error is not None]
             if claims:
-                composition = await compose_within_budget(
-                    llm,
-                    claims,
-                    sources,
-                    context_tokens=context,
-                    progress=progress,
-                )
+                try:
+                    composition = await compose_within_budget(
+                        llm,
+                        claims,
+                        sources,
+                        context_tokens=context,
+                        progress=progress,
+                    )
+                except ModelError as exc:  # what was verified is still emitted, by source
+                    composition = Composition(title=COMPOSE_FAILED)
+                    errors.append(ArticleError(error=str(exc), stage="compose"))
             else:
                 composition = Composition(title="No claim survived verification")
         finally:
@@ -120,9 +125,12 @@ class Summarizer:
             sources=sources,
             claims=claims,
             rejections=[x for r in results for x in r.rejections] + composition.rejections,
-            errors=errors,
+            errors=errors + composition.errors,
             usage=llm.usage,
         )
+
+
+COMPOSE_FAILED = "Verified claims by source (the summary could not be written)"
 
 
 def summarize(inputs: Inputs, **settings: Any) -> Summary:

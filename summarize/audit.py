@@ -14,6 +14,8 @@ tool's summary) and reports each item with the passage that backs it, or why non
   diacritics and possessives, or when it splits into names the sources use.
 
 A `Checker` indexes the sources once, so many drafts can be checked against one set quickly.
+How text is read (sentences, Markdown, folded words, names) is in summarize.audit_text; the
+report's types are in summarize.models, its views and the command line in audit_output.
 """
 
 from __future__ import annotations
@@ -27,284 +29,45 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from difflib import SequenceMatcher
-from functools import cached_property, lru_cache
-from itertools import accumulate
+from functools import cached_property
 from pathlib import Path, PurePath
 from typing import Any
 
+from summarize import numbers
+from summarize.anchors import Name, vocabulary_test
+from summarize.audit_text import (
+    TOKEN,
+    NameIndex,
+    Words,
+    all_ordinary,
+    blank,
+    capitalised_inside,
+    content_forms,
+    find_names,
+    fold,
+    mask_markdown,
+    name_key,
+    name_parts,
+    split_sentences,
+)
 from summarize.errors import InputError
 from summarize.fetch import is_url
-from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
+from summarize.models import AuditKind, Backing, CheckedItem, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
+from summarize.report import DraftCheck
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 from summarize.sources import load_sources, source_from_text
 from summarize.verify import TOO_SHORT, SourceIndex, index_for, quotations
-from summarize.words import STOPWORDS, stem
+from summarize.words import STOPWORDS
 
 Span = tuple[int, int]
 
-# ----------------------------------------------------------------------------- sentences
-
-_ABBREVIATIONS = frozenset(
-    "mr mrs ms dr prof sr jr st mt vs inc ltd co corp gov sen rep gen col lt sgt no jan feb mar "
-    "apr jun jul aug sep sept oct nov dec approx est fig vol u.s u.k u.n e.g i.e etc".split()
-)
-_END = re.compile(r"[.!?…]+[\"'”’»)\]*_]*(?=\s)")
-_BREAK = {
-    False: re.compile(r"\n"),  # articles: a line is a paragraph
-    True: re.compile(  # drafts: a blank line, or a line that starts a Markdown block
-        r"\n[^\S\n]*\n|\n(?=[^\S\n]*(?:[-*+>|]|\d{1,9}[.)]|#{1,6}|\[\^[^\]\s]+\]:)\s)"
-    ),
-}
-_BEFORE = re.compile(r"[\w.]+$")
-
-
-def split_sentences(text: str, *, soft_newlines: bool = False) -> list[Span]:
-    """Sentence spans of `text`, trimmed. A single newline ends a sentence unless
-    `soft_newlines` (a draft's hard-wrapped lines); abbreviations and initials never do."""
-    spans: list[Span] = []
-    pos = 0
-    for m in [*_BREAK[soft_newlines].finditer(text), None]:
-        end = m.start() if m else len(text)
-        start = pos
-        for stop in _END.finditer(text, pos, end):
-            before = _BEFORE.search(text, start, stop.start())
-            word = before.group().lower().rstrip(".") if before else ""
-            after = text[stop.end() : end].lstrip()[:1]
-            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()) or after.islower():
-                continue
-            spans.append((start, stop.end()))
-            start = stop.end()
-        spans.append((start, end))
-        pos = m.end() if m else len(text)
-    return [t for a, b in spans if (t := _trim(text, a, b))[0] < t[1]]
-
-
-def _trim(text: str, a: int, b: int) -> Span:
-    while a < b and text[a].isspace():
-        a += 1
-    while b > a and text[b - 1].isspace():
-        b -= 1
-    return a, b
-
-
-# ----------------------------------------------------------------------------- Markdown
-
-_ZW = "\u200b"  # the verifier counts it as nothing, so masking with it keeps quotes intact
-_MARKUP = re.compile(
-    r"(?P<fence>^[^\S\n]*```.*?^[^\S\n]*```[^\n]*$)"
-    r"|(?P<note>^\[\^[^\]\s]+\]:[^\n]*$)"
-    r"|(?P<code>`+[^`\n]*`+)"
-    r"|(?P<tag><!--.*?-->|</?[A-Za-z][^>\n]*>|<https?://[^>\s]+>)"
-    r"|(?P<url>\]\([^)\s]*(?:\s+\"[^\"]*\")?\)|\]\[[^\]\n]*\]|https?://\S+)"
-    r"|(?P<ref>\[\^[^\]\s]+\])"
-    r"|(?P<open>!?\[)"
-    r"|(?P<block>^[^\S\n]*(?:#{1,6}|>|[-*+]|\d{1,9}[.)])(?=\s))"
-    r"|(?P<escape>\\(?=[^\w\s]))"
-    r"|(?P<emphasis>\*+|~~|(?<!\w)_+|_+(?!\w)|\|)",
-    re.MULTILINE | re.DOTALL,
-)
-
-
-def mask_markdown(text: str) -> str:
-    """`text` with Markdown syntax (code, links' targets, footnotes, markers) blanked out,
-    keeping every offset: what is left is the prose a reader sees, where it stands."""
-
-    def blank(m: re.Match[str]) -> str:
-        if m.lastgroup == "escape":
-            return _ZW
-        return re.sub(r"[^\n]", " ", m.group())
-
-    return _MARKUP.sub(blank, text)
-
-
-# ----------------------------------------------------------------------------- words
-
-_TOKEN = re.compile(r"[^\W_](?:[^\W_]|[\u200b-\u200d\u2060\ufeff\u00ad])*")
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
-_CONTENT = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?")
-
-
-@lru_cache(maxsize=1 << 16)
-def fold(word: str) -> str:
-    """Lower case without diacritics or invisible characters: how names are compared."""
-    if word.isascii():
-        return word.lower()
-    word = word.translate(_INVISIBLE)
-    decomposed = unicodedata.normalize("NFKD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
-def _content(text: str) -> dict[str, str]:
-    """Content words of `text`: stem -> the word as first written (no stopwords, no letters)."""
-    out: dict[str, str] = {}
-    for word in _CONTENT.findall(text):
-        if len(word) > 1 and word.lower() not in STOPWORDS:
-            out.setdefault(stem(word), word)
-    return out
-
-
-def _blank(text: str, spans: Iterable[Span]) -> str:
-    """`text` with the given spans replaced by spaces (numbers are not context words)."""
-    chars = list(text)
-    for a, b in spans:
-        chars[a:b] = " " * (b - a)
-    return "".join(chars)
-
-
-class _Words:
-    """Folded word tokens of a text and their spans, for word-for-word lookups."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        tokens = _TOKEN.findall(text)
-        lowered = _TOKEN.findall(text.lower())  # one C call instead of one per word
-        if len(lowered) != len(tokens):  # lower() split a word (a dotted capital I)
-            lowered = tokens
-        self.words = [w if w.isascii() else fold(w) for w in lowered]
-        self.vocabulary = set(self.words)
-        self.lower = {w for w, t in zip(self.words, tokens, strict=True) if not t[0].isupper()}
-        self.joined = " " + " ".join(self.words) + " "
-        self._offsets = list(accumulate((len(w) + 1 for w in self.words), initial=1))
-
-    @cached_property
-    def spans(self) -> list[Span]:
-        """Token spans, needed only when a lookup succeeds."""
-        return [m.span() for m in _TOKEN.finditer(self.text)]
-
-    def find(self, seq: list[str]) -> Span | None:
-        """Character span of the first run of tokens equal to `seq`, or None."""
-        at = self.joined.find(" " + " ".join(seq) + " ") if seq else -1
-        if at < 0:
-            return None
-        i = bisect_right(self._offsets, at + 1) - 1
-        return self.spans[i][0], self.spans[i + len(seq) - 1][1]
-
-
-# ----------------------------------------------------------------------------- names
-
-_NAME_TOKEN = re.compile(r"\w+(?:[’'\-‐‑.]\w+)*(?:[’']s\b)?")
-# a word start that is not plainly lower case (the rest are checked with str.isupper)
-_CAPITAL = re.compile(r"(?<![\w\-‐‑.])(?![a-zß-öø-ÿ\d_])" + _NAME_TOKEN.pattern)
-_CONNECTORS = frozenset("of de del della der di du da dos das la le van von bin al".split())
-_CONNECTED = re.compile(rf"\s+(?:{'|'.join(sorted(_CONNECTORS))})\s+")
-_OPENERS = re.compile(r"[“\"‘«(\[:—–]")
-
-
-@dataclass(frozen=True)
-class _Name:
-    text: str
-    start: int
-    end: int
-
-    @property
-    def key(self) -> tuple[str, ...]:
-        return tuple(fold(w) for w in _TOKEN.findall(self.text))
-
-
-def _capitals(text: str, sentences: list[Span]) -> list[tuple[re.Match[str], bool]]:
-    """Each capitalised word, and whether it opens a sentence or a quotation (where a capital
-    says nothing about being a name)."""
-    starts = {a for a, _ in sentences}
-    found = []
-    for tok in _CAPITAL.finditer(text):
-        if not tok.group()[0].isupper():
-            continue
-        a = i = tok.start()
-        while i > 0 and not text[i - 1].isalnum():
-            i -= 1
-        found.append((tok, a in starts or i == 0 or bool(_OPENERS.search(text, i, a))))
-    return found
-
-
-def capitalised_inside(capitals: list[tuple[re.Match[str], bool]]) -> set[str]:
-    """Words written with a capital where no sentence or quote opens: names, most likely."""
-    return {_fold_word(tok.group()) for tok, opening in capitals if not opening}
-
-
-def _names(
-    text: str, capitals: list[tuple[re.Match[str], bool]], ordinary: set[str], inside: set[str]
-) -> list[_Name]:
-    """Runs of capitalised words (with "of", "de", "van"… inside and initials like "G."). A
-    word that opens a sentence counts only if it is capitalised elsewhere too, and is not a
-    common word; a possessive ends its run."""
-    found: list[_Name] = []
-    run: list[re.Match[str]] = []
-
-    def close() -> None:
-        if run and not all(_ordinary(t.group(), ordinary) for t in run):
-            first, last = run[0], run[-1]
-            end = last.end() - (2 if _possessive(last.group()) else 0)
-            found.append(_Name(text[first.start() : end], first.start(), end))
-        run.clear()
-
-    for tok, opening in capitals:
-        word = tok.group()
-        if run and not opening and _joins(text, run[-1], tok):
-            run.append(tok)
-        else:
-            close()
-            if len(word) > 1 or text.startswith(".", tok.end()):
-                common = _ordinary(word, ordinary) or _fold_word(word) not in inside
-                if not (opening and common):
-                    run.append(tok)
-        if run and _possessive(word):
-            close()
-    close()
-    return found
-
-
-def _joins(text: str, previous: re.Match[str], tok: re.Match[str]) -> bool:
-    """Whether `tok` continues the name that `previous` ends: only spaces, a connector, or
-    the full stop of an initial ("G. Oesterheld") between them."""
-    between = text[previous.end() : tok.start()]
-    if between.isspace():
-        return True
-    if len(previous.group()) == 1 and between.startswith("."):
-        return between[1:].isspace()
-    return bool(_CONNECTED.fullmatch(between))
-
-
-def _fold_word(word: str) -> str:
-    return fold(word[:-2] if _possessive(word) else word)
-
-
-def _parts(name: _Name) -> list[_Name]:
-    """A name cut at its connectors ("Marco Ruiz of Eyeline Studios": two names)."""
-    out, first, last = [], None, None
-    for tok in [*_NAME_TOKEN.finditer(name.text), None]:
-        if tok is None or tok.group().lower() in _CONNECTORS:
-            if first is not None and last is not None:
-                a, b = name.start + first.start(), name.start + last.end()
-                out.append(_Name(name.text[first.start() : last.end()], a, b))
-            first = last = None
-        else:
-            first, last = first or tok, tok
-    return out
-
-
-def _possessive(word: str) -> bool:
-    return word.endswith(("’s", "'s"))
-
-
-def _ordinary(word: str, ordinary: set[str]) -> bool:
-    """A word the texts also write in lower case (or a stopword): capitalised, it is no name."""
-    if _possessive(word):
-        word = word[:-2]
-    parts = [fold(p) for p in _TOKEN.findall(word)]
-    return all(p in ordinary or p.isdigit() for p in parts)
-
-
 # ----------------------------------------------------------------------------- sources
 
-# Everything find_numbers can read starts with a digit or one of these words; a sentence with
-# none of them is not parsed at all (parsing number words costs more than the rest of indexing).
-_MAY_HOLD_NUMBER = re.compile(
-    r"\d|(?i:\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
-    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundred|thousand|million|billion|trillion|dozen|half|halves|third|"
-    r"thirds|quarter|quarters)\b|fold\b)"
-)
+# Everything find_numbers can read starts with a digit or one of its number words; a sentence
+# with none is not parsed at all (parsing number words costs more than the rest of indexing).
+_NUMBER_WORDS = sorted({*numbers._WORD_VALUES, *numbers._WORD_SCALES, *numbers._FRACTIONS})
+_MAY_HOLD_NUMBER = re.compile(rf"\d|(?i:\b(?:{'|'.join(_NUMBER_WORDS)})\b|fold\b)")
 
 
 class _Article:
@@ -318,10 +81,10 @@ class _Article:
         self.sentences = split_sentences(source.text)
         self.numbers = _numbers(source.text, self.sentences, self.decimal)
         self.starts = [a for a, _ in self.sentences]
-        plain = _blank(source.text, ((n.start, n.end) for n in self.numbers))
-        self.context = [_content(plain[a:b]) for a, b in self.sentences]
-        self.words = _Words(source.text)
-        self.capitals = _capitals(source.text, self.sentences)
+        plain = blank(source.text, ((n.start, n.end) for n in self.numbers))
+        self.context = [content_forms(plain[a:b]) for a, b in self.sentences]
+        self.words = Words(source.text)
+        self.inside = capitalised_inside(source.text, self.sentences)
 
     def sentence_of(self, offset: int) -> int:
         return _containing(self.starts, offset)
@@ -404,7 +167,8 @@ class Checker:
         total = sum(len(a.context) for a in self.articles)
         self.common = {w for w, n in counts.items() if n >= max(3, COMMON_SHARE * total)}
         self._lower = {w for a in self.articles for w in a.words.lower}
-        self._inside = set().union(*(capitalised_inside(a.capitals) for a in self.articles))
+        self._inside = set().union(*(a.inside for a in self.articles))
+        self._vocabulary = vocabulary_test(a.text for a in self.articles)
 
     # -------------------------------------------------------------- draft
 
@@ -427,18 +191,23 @@ class Checker:
             for n in _numbers(text, sentences, decimal)
             if not any(qa <= n.start < qb for qa, qb, _ in quoted)
         ]
-        plain = _blank(text, ((n.start, n.end) for n in numbers))
+        plain = blank(text, ((n.start, n.end) for n in numbers))
         for n in numbers:
             i = sentence_of(n.start)
-            context = _content(plain[slice(*sentences[i])])
+            context = content_forms(plain[slice(*sentences[i])])
             items.append(self._number(n, i, context, decimal))
-        ordinary = self._lower | _Words(text).lower | STOPWORDS
-        capitals = _capitals(text, sentences)
-        inside = self._inside | capitalised_inside(capitals)
-        for whole in _names(text, capitals, ordinary, inside):
-            parts = [whole] if self._named(whole.key) else _parts(whole)
+        ordinary = self._lower | Words(text).lower | STOPWORDS
+        inside = self._inside | capitalised_inside(text, sentences)
+        own = vocabulary_test([text])
+
+        def is_common(word: str) -> bool:
+            return self._vocabulary(word) or own(word) or fold(word) not in inside
+
+        for whole in find_names(text, is_common, [(a, b) for a, b, _ in quoted]):
+            parts = [whole] if self._named(name_key(whole.text)) else name_parts(whole)
             for name in parts:
-                items.append(self._name(name, sentence_of(name.start), ordinary))
+                if not all_ordinary(name.text, ordinary):
+                    items.append(self._name(name, sentence_of(name.start), ordinary))
         items.sort(key=lambda item: (item.start, item.end))
         return DraftCheck(
             draft=draft,
@@ -450,7 +219,7 @@ class Checker:
     # -------------------------------------------------------------- quotations
 
     def _quotation(self, draft: str, start: int, end: int, inner: str, i: int) -> CheckedItem:
-        words = [fold(w) for w in _TOKEN.findall(inner)]
+        words = [fold(w) for w in TOKEN.findall(inner)]
         present = [(sum(w in a.words.vocabulary for w in words), a) for a in self.articles]
         possible = [a for n, a in present if words and n == len(words)]
         backing, misses = [], []
@@ -597,15 +366,14 @@ class Checker:
     # -------------------------------------------------------------- names
 
     @cached_property
-    def _source_names(self) -> _NameIndex:
+    def _source_names(self) -> NameIndex:
         """The names the sources use (built on the first draft that needs it, then kept)."""
-        ordinary = self._lower | STOPWORDS
-        return _NameIndex(
-            [
-                name
-                for article in self.articles
-                for name in _names(article.text, article.capitals, ordinary, self._inside)
-            ]
+
+        def is_common(word: str) -> bool:
+            return self._vocabulary(word) or fold(word) not in self._inside
+
+        return NameIndex(
+            [name for a in self.articles for name in find_names(a.text, is_common, [])]
         )
 
     def _named(self, key: tuple[str, ...]) -> bool:
@@ -617,12 +385,12 @@ class Checker:
         then only in the sources that hold it."""
         return "\n".join(a.words.joined for a in self.articles)
 
-    def _name(self, name: _Name, i: int, ordinary: set[str]) -> CheckedItem:
-        key = list(name.key)
+    def _name(self, name: Name, i: int, ordinary: set[str]) -> CheckedItem:
+        key = list(name_key(name.text))
         item = _Item("name", name.text, name.start, name.end, i)
         holders = (a for a in self.articles if all(w in a.words.vocabulary for w in key))
         found = []
-        if self._named(name.key):
+        if self._named(tuple(key)):
             found = [(a, span) for a in holders if (span := a.words.find(key)) is not None]
         if found:
             where = ", ".join(_label(a.source) for a, _ in found[:3])
@@ -639,86 +407,18 @@ class Checker:
         return item.unbacked(f"no source names it{hint}", None)
 
 
-class _NameIndex:
-    """The names the sources use, for names that appear in no source as written."""
-
-    def __init__(self, found: list[_Name]) -> None:
-        self.written: dict[tuple[str, ...], str] = {}
-        self.uses: Counter[tuple[str, ...]] = Counter()
-        for name in found:
-            key = name.key
-            self.uses[key] += 1
-            self.written.setdefault(key, " ".join(name.text.split()))
-            cut = [i for i, w in enumerate(key) if w in _CONNECTORS]
-            for a, b in zip([-1, *cut], [*cut, len(key)], strict=True):
-                if key[a + 1 : b]:
-                    self.written.setdefault(key[a + 1 : b], " ".join(key[a + 1 : b]))
-        self.by_ends: dict[tuple[str, str], list[tuple[str, ...]]] = defaultdict(list)
-        self.by_word: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for key in self.written:
-            self.by_ends[(key[0], key[-1])].append(key)
-            for w in key:
-                self.by_word[w].append(key)
-
-    def _part(self, part: tuple[str, ...], ordinary: set[str]) -> bool:
-        if not part or part in self.written or all(w in ordinary for w in part):
-            return True
-        return len(part) > 1 and any(
-            _in_order(part, key) for key in self.by_ends.get((part[0], part[-1]), [])
-        )
-
-    def _split(self, key: list[str], ordinary: set[str]) -> list[tuple[str, ...]] | None:
-        """Consecutive parts (connectors dropped at the cuts) that are all known, or None."""
-        best: dict[int, list[tuple[str, ...]]] = {0: []}
-        for j in range(1, len(key) + 1):
-            for i in range(j):
-                if i not in best:
-                    continue
-                part = tuple(key[i:j])
-                trimmed = (
-                    tuple(w for w in part if w not in _CONNECTORS) if i or j < len(key) else part
-                )
-                if self._part(trimmed, ordinary):
-                    best[j] = [*best[i], trimmed]
-                    break
-        return best.get(len(key))
-
-    def covers(self, key: list[str], ordinary: set[str]) -> bool:
-        return self._split(key, ordinary) is not None
-
-    def parts(self, key: list[str], ordinary: set[str]) -> str:
-        parts = self._split(key, ordinary) or []
-        return ", ".join(f"“{self.written.get(p, ' '.join(p))}”" for p in parts if p)
-
-    def similar(self, key: tuple[str, ...] | list[str], limit: int = 3) -> list[str]:
-        """Source names sharing a word with `key`: those sharing most, then the most used,
-        first; a name that is part of one already listed is left out."""
-        shared = Counter(k for w in set(key) for k in self.by_word.get(w, []))
-        chosen: list[tuple[str, ...]] = []
-        for k in sorted(shared, key=lambda k: (-shared[k], -self.uses[k])):
-            if len(chosen) < limit and not any(_in_order(k, c) for c in chosen):
-                chosen.append(k)
-        return [self.written[k] for k in chosen]
-
-
-def _in_order(part: tuple[str, ...], key: tuple[str, ...]) -> bool:
-    """Whether `part` is `key` with some middle words left out ("Héctor Oesterheld")."""
-    it = iter(key)
-    return all(w in it for w in part)
-
-
 def _likeness(words: list[str], passage: str | None) -> float:
     """How much of a missed quotation's wording a closest passage shares (0 when none)."""
     if passage is None:
         return 0.0
-    found = [fold(w) for w in _TOKEN.findall(passage)]
+    found = [fold(w) for w in TOKEN.findall(passage)]
     return SequenceMatcher(None, words, found, autojunk=False).ratio()
 
 
 def _same_words(found: str, quote: str) -> bool:
     """A short quotation's words, compared exactly (Unicode forms and case aside)."""
-    words = [unicodedata.normalize("NFKC", w).casefold() for w in _TOKEN.findall(quote)]
-    return words == [unicodedata.normalize("NFKC", w).casefold() for w in _TOKEN.findall(found)]
+    words = [unicodedata.normalize("NFKC", w).casefold() for w in TOKEN.findall(quote)]
+    return words == [unicodedata.normalize("NFKC", w).casefold() for w in TOKEN.findall(found)]
 
 
 def _quotations(text: str) -> list[tuple[int, int, str]]:
@@ -785,4 +485,4 @@ def check(
     return Checker(loaded).check(text, markdown=is_markdown(text))
 
 
-__all__ = ["Checker", "check", "fold", "mask_markdown", "read_draft", "split_sentences"]
+__all__ = ["Checker", "check", "is_markdown", "read_draft"]

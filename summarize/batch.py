@@ -180,9 +180,11 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 130
-    except SummarizeError as exc:
+    except SummarizeError as exc:  # the same exit code with --debug, which adds the traceback
         if args.debug:
-            raise
+            from summarize.errors import print_traceback
+
+            print_traceback()
         from summarize.errors import ConfigError
 
         print(f"summarize batch: {exc}", file=sys.stderr)
@@ -353,9 +355,15 @@ async def _story(
         row.failure, row.model_failure = str(exc), isinstance(exc, ModelError)
         return row
     except Exception as exc:  # one story's bug must not end the others
+        from summarize.errors import describe
+
         if args.debug:
-            raise
-        row.failure = f"internal error: {exc!r} (run with --debug)"
+            from summarize.errors import print_traceback
+
+            print_traceback()
+        row.failure = f"internal error: {describe(exc)}" + (
+            "" if args.debug else " (run with --debug)"
+        )
         return row
     usage = summary.usage
     row.report = report.name
@@ -454,7 +462,7 @@ def _render(summary: Summary, fmt: str) -> str:
 
 
 def _can_render(fmt: str) -> bool:
-    from summarize.models import Summary
+    from summarize.report import Summary
 
     return hasattr(Summary, {"markdown": "to_markdown", "json": "to_json"}.get(fmt, "to_html"))
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -239,6 +240,7 @@ async def _merge(
     title, title_problem = checked_title(draft.title, claims, sources, checker.is_common)
     result = Composition(title=title)
     result.rejections = [r for part in parts for r in part.rejections]
+    result.errors = [e for part in parts for e in part.errors]  # failed repair calls
     if title_problem:
         result.rejections.append(
             Rejection(
@@ -294,7 +296,12 @@ def _fitting(partials: list[_Partial], budget: int, source_count: int) -> list[_
     return sorted(kept, key=lambda p: order[p.id])
 
 
+PARTIAL_LINE = re.compile(r"^(?P<id>s\d+) \| (?P<support>\d+) \| (?P<sentence>.+)$", re.MULTILINE)
+"""Reads back the lines of the merge listing: a group's sentence id, its support, its text."""
+
+
 def _listing(partials: list[_Partial]) -> str:
+    """The merge prompt's view of the groups' checked sentences, one per line."""
     return "\n".join(
         f"{p.id} | {p.sentence.support} | {' '.join(p.sentence.text.split())}" for p in partials
     )

@@ -1,13 +1,17 @@
 """The `summarize` command: a thin layer over summarize.api.
 
 Only the result goes to stdout; progress, warnings and errors go to stderr, one line each.
-Exit codes: 0 ok, 1 runtime error (bad input, cache, output), 2 usage, 3 --strict and something
-was rejected, 4 the model API failed (an article or the composer).
+Exit codes (the same with or without --debug, which only adds tracebacks): 0 ok, 1 runtime
+error (bad input, cache, output, or an internal error), 2 usage or configuration, 3 --strict
+and something was rejected, 4 a model call failed (an article, a repair or the composer; what
+was verified is still printed), 5 no claim could be verified (nothing to summarize), 130
+interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import sys
 import warnings
@@ -15,15 +19,16 @@ from pathlib import Path
 from typing import NoReturn
 
 from summarize.settings import (
-    DEFAULT_MAX_ARTICLE_CHARS,
     DEFAULT_MODE,
     DEFAULT_MODEL,
     ENV_MODE,
     ENV_MODEL,
     MODES,
+    Settings,
 )
 
-EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTED, EXIT_MODEL, EXIT_EMPTY = 0, 1, 2, 3, 4, 5
+EXIT_INTERRUPTED = 130
 
 EXAMPLES = """\
 examples:
@@ -37,7 +42,8 @@ examples:
 
 environment: OPENAI_API_KEY, OPENAI_BASE_URL, SUMMARIZE_MODEL, SUMMARIZE_MODE,
   SUMMARIZE_CACHE_DIR; a flag wins over the environment, which wins over the default.
-exit codes: 0 ok, 1 runtime error, 2 usage, 3 rejections with --strict, 4 model API failed
+exit codes: 0 ok, 1 runtime error, 2 usage, 3 rejections with --strict, 4 a model call failed
+(output still printed), 5 no claim could be verified, 130 interrupted
 """
 NO_KEY = (
     "no API key: set OPENAI_API_KEY, or point --base-url (or OPENAI_BASE_URL) at a local "
@@ -126,15 +132,10 @@ class _Completion(argparse.Action):
 
 
 def version() -> str:
-    """The installed distribution's version (package metadata), else the source tree's."""
-    from importlib.metadata import PackageNotFoundError, version as installed
+    """The installed distribution's version (summarize.version reads the package metadata)."""
+    from summarize.version import VERSION
 
-    try:
-        return installed("summarize")
-    except PackageNotFoundError:
-        from summarize import __version__
-
-        return __version__
+    return VERSION
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,7 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how to ask for JSON; default: {ENV_MODE} or {DEFAULT_MODE} (see README)",
     )
     p.add_argument(
-        "--timeout", type=_seconds, default=120.0, metavar="SECONDS", help="per request (120)"
+        "--timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help=f"per request (default {Settings.default('timeout'):g})",
     )
     p.add_argument(
         "--stdin-id",
@@ -203,17 +207,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--max-article-chars",
         type=_positive,
-        default=DEFAULT_MAX_ARTICLE_CHARS,
         metavar="N",
-        help="longest article accepted, in characters (default 32000000); "
-        "long ones are read in windows",
+        help="longest article accepted, in characters "
+        f"(default {Settings.default('max_article_chars')}); long ones are read in windows",
     )
     p.add_argument(
         "--window-chars",
         type=_positive,
-        default=60_000,
         metavar="N",
-        help="read longer articles in overlapping windows of N characters (default 60000)",
+        help="read longer articles in overlapping windows of N characters "
+        f"(default {Settings.default('window_chars')})",
     )
     p.add_argument(
         "--context-tokens",
@@ -225,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--batch-api",
         action="store_true",
+        default=None,
         help="send the requests through OpenAI's Batch API: half the price, answers within "
         "24 h; an interrupted run resumes its batches when run again",
     )
@@ -237,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 SUBCOMMANDS: dict[str, str] = {
     "batch": "summarize.batch:main",
-    "check": "summarize.audit_output:main",
+    "check": "summarize.cli_check:main",
 }
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
@@ -258,53 +262,74 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return _run(args)
     except KeyboardInterrupt:
-        print("summarize: interrupted; finished work is cached", file=sys.stderr)
-        return 130
+        kept = "" if args.no_cache else "; finished work is cached"
+        print(f"summarize: interrupted{kept}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except Exception as exc:
-        from summarize.errors import ConfigError, ModelError, SummarizeError
+        return _failed(exc, args)
 
-        if args.debug or not isinstance(exc, SummarizeError):
-            if not args.debug:
-                print(f"summarize: internal error: {exc!r} (run with --debug)", file=sys.stderr)
-                return EXIT_ERROR
-            raise
-        _say(f"{exc}{_hint(args, exc)}")
-        if isinstance(exc, ModelError):
-            return EXIT_MODEL
-        if isinstance(exc, ConfigError):
-            return EXIT_USAGE
+
+def _failed(exc: Exception, args: argparse.Namespace) -> int:
+    """One redacted line on stderr (after the traceback with --debug); the exit code for exc."""
+    from summarize.errors import (
+        ConfigError,
+        ModelError,
+        SummarizeError,
+        describe,
+        one_line,
+        print_traceback,
+    )
+
+    if args.debug:
+        print_traceback()
+    if isinstance(exc, SummarizeError):
+        _say(f"{one_line(str(exc))}{_hint(args, exc)}")
+    else:
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        _say(f"internal error: {describe(exc)}{hint}")
         return EXIT_ERROR
+    if isinstance(exc, ModelError):
+        return EXIT_MODEL
+    if isinstance(exc, ConfigError):
+        return EXIT_USAGE
+    return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
-    from summarize.errors import ConfigError, OutputError
+    from summarize.errors import ConfigError, OutputError, one_line
     from summarize.fetch import is_url
+    from summarize.paths import check_not_an_input
     from summarize.sources import load_sources
 
     output = Path(args.output) if args.output else None
     fmt = _format(args)
     if output is not None:
         _check_writable(output)
+        stdin_fd = _stdin_fd() if "-" in args.paths else None
+        files = [p for p in args.paths if not is_url(p)]
+        check_not_an_input(output, files, stdin_fd=stdin_fd)
     warnings.simplefilter("default")
     warnings.showwarning = _warning_line
     chosen = {"model": args.model, "mode": args.mode}  # None: the environment, else the default
-    summarizer = Summarizer(
-        **{name: value for name, value in chosen.items() if value is not None},
-        base_url=args.base_url,
-        timeout=args.timeout,
-        replay_dir=args.replay,
-        record_dir=args.record,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        concurrency=args.concurrency,
-        max_article_chars=args.max_article_chars,
-        window_chars=args.window_chars,
-        context_tokens=args.context_tokens,
-        batch_api=args.batch_api,
-    )
+    given = {  # only what the user gave: Settings alone holds the defaults
+        **chosen,
+        "base_url": args.base_url,
+        "timeout": args.timeout,
+        "replay_dir": args.replay,
+        "record_dir": args.record,
+        "cache_dir": args.cache_dir,
+        "use_cache": False if args.no_cache else None,
+        "concurrency": args.concurrency,
+        "max_article_chars": args.max_article_chars,
+        "window_chars": args.window_chars,
+        "context_tokens": args.context_tokens,
+        "batch_api": args.batch_api,
+    }
+    summarizer = Summarizer(**{name: value for name, value in given.items() if value is not None})
+    max_chars = summarizer.settings.max_article_chars
     inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
-    sources = load_sources(inputs, max_chars=args.max_article_chars, stdin_id=args.stdin_id)
+    sources = load_sources(inputs, max_chars=max_chars, stdin_id=args.stdin_id)
     if summarizer.settings.needs_key():
         raise ConfigError(NO_KEY)
     for source in sources:
@@ -332,7 +357,8 @@ def _run(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(text)
     for error in summary.errors:
-        _say(f"{error.path or error.source_id}: {error.error}{_hint(args, error.error)}")
+        where = f"{error.path}: " if error.path else ""  # the message starts with the id
+        _say(f"{where}{one_line(error.error)}{_hint(args, error.error)}")
     if args.record and summary.usage.calls == 0:
         _say(
             f"note: nothing recorded in {args.record}: every answer came from the cache "
@@ -342,10 +368,20 @@ def _run(args: argparse.Namespace) -> int:
         _say(summary.usage.line())
     if summary.errors:
         return EXIT_MODEL
+    if not summary.claims:
+        _say("no claim could be verified; nothing to summarize")
+        return EXIT_EMPTY
     if args.strict and summary.left_out:
         _say(f"--strict: {len(summary.left_out)} item(s) rejected")
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def _stdin_fd() -> int | None:
+    try:
+        return sys.stdin.fileno() if sys.stdin is not None else None
+    except (AttributeError, OSError, ValueError):  # replaced by a test, or closed
+        return None
 
 
 def _hint(args: argparse.Namespace, error: object) -> str:
@@ -391,5 +427,15 @@ def _warning_line(message, category, filename, lineno, file=None, line=None) -> 
     print(f"summarize: warning: {message}", file=sys.stderr)
 
 
+def entry() -> NoReturn:
+    """The process's entry point (console script, `python -m summarize`): `main`, then exit
+    without the interpreter's final garbage collection over openai's, instructor's and
+    pydantic's object graph, which took 1-1.7 s on the bench machine. By then the output is
+    written and the client and cache are closed; the memory goes back with the process."""
+    code = main()
+    gc.freeze()
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

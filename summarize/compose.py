@@ -14,6 +14,7 @@ source is never shown as consensus: it moves to the single-source section.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -29,6 +30,7 @@ from summarize.conflicts import checked_conflicts, quantity_conflicts
 from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
+    ArticleError,
     Claim,
     ClaimKind,
     ComposedSentence,
@@ -53,6 +55,7 @@ class Composition:
     sentences: list[Sentence] = field(default_factory=list)
     conflicts: list[Conflict] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
+    errors: list[ArticleError] = field(default_factory=list)  # a failed repair call
 
 
 @dataclass
@@ -216,16 +219,22 @@ class SentenceChecker:
 _QUOTE_MARKS = set('“”„«»"')
 
 
-def claim_line(claim: Claim, *, evidence: bool = False) -> str:
+CLAIM_LINE = re.compile(
+    r"^(?P<id>c\d+)(?: \((?P<tag>[^)\n]*)\))?: (?P<statement>.*?)(?: \| “.*)?$", re.MULTILINE
+)
+"""Reads back the lines `claim_line` writes: id, kind and speaker, statement."""
+
+
+def claim_line(claim: Claim) -> str:
     """`c5 (quote, Ted Sarandos): statement | “passage”`: the kind and speaker unless a plain
     fact, then the statement; evidence only where it adds words a sentence may quote (a quote
-    claim's, or a passage with quotation marks), or with `evidence` all of it. Otherwise the
-    statement already says what its evidence says (a median 88% of its words are in it)."""
+    claim's, or a passage with quotation marks). Otherwise the statement already says what its
+    evidence says (a median 88% of its words are in it)."""
     tag = "" if claim.kind is ClaimKind.FACT else claim.kind.value
     if claim.speaker:
         tag = f"{tag}, {claim.speaker}"
     passages = [" ".join(e.quote.split()) for e in claim.evidence]
-    if not evidence and claim.kind is not ClaimKind.QUOTE:
+    if claim.kind is not ClaimKind.QUOTE:
         passages = [p for p in passages if _QUOTE_MARKS & set(p)]
     line = f"{claim.id} ({tag}): " if tag else f"{claim.id}: "
     return line + " | ".join([claim.statement, *(f"“{p}”" for p in passages)])
@@ -309,8 +318,9 @@ def removals(verdict: Verdict) -> list[Rejection]:
 def describe_sentence_failures(
     failures: list[tuple[int, ComposedSentence, int, Verdict]], claims: dict[str, Claim]
 ) -> str:
-    """The compose repair request: each failing sentence, its problems and the claims it
-    cites with their evidence; not the whole listing again."""
+    """The compose repair request: each failing sentence, its problems (which quote the
+    numbers and passages it should have used) and the claims it cites, listed as for the
+    composer; not the whole listing again."""
     blocks = []
     for n, (_, draft, _, verdict) in enumerate(failures, 1):
         lines = [f"Sentence {n}: {draft.model_dump_json()}", "Problems:"]
@@ -318,7 +328,7 @@ def describe_sentence_failures(
         cited = [claims[i] for i in dict.fromkeys(draft.claim_ids) if i in claims]
         if cited:
             lines.append("Claims it cites:")
-            lines += [claim_line(c, evidence=True) for c in cited]
+            lines += [claim_line(c) for c in cited]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 
@@ -343,6 +353,7 @@ async def _repair(
         repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
     except ModelError as exc:
         repairs, repair_error = {}, f" (the repair request failed: {exc})"
+        result.errors.append(ArticleError(error=f"repair call failed: {exc}", stage="repair"))
     placed = []
     for n, (order, draft, paragraph, verdict) in enumerate(failures, 1):
         fixed = repairs.get(n)

@@ -16,13 +16,16 @@
         ├── ReplayMissError         --replay has no recording for a request
         ├── TruncatedResponse       finish_reason == "length"
         ├── RefusedResponse         the model refused
-        └── UnparseableResponse     output still invalid after instructor's re-asks
+        ├── UnparseableResponse     output still invalid after instructor's re-asks
+        └── MalformedResponse       not a chat completion: not JSON, wrong shape, too large
 
-The CLI maps InputError, ConfigError, CacheError and OutputError to exit 1 or 2 and ModelError
-to exit 4; none of them ever reaches the user as a traceback unless --debug is given.
+The CLI maps InputError, CacheError and OutputError to exit 1, ConfigError to exit 2 and
+ModelError to exit 4, whether or not --debug is given; --debug only adds the traceback.
 """
 
 from __future__ import annotations
+
+import re
 
 
 class SummarizeError(Exception):
@@ -96,3 +99,41 @@ class RefusedResponse(ModelError):
 
 class UnparseableResponse(ModelError):
     pass
+
+
+class MalformedResponse(ModelError):
+    pass
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """A message fit for one stderr line: whitespace collapsed, anything key-like redacted
+    (the API key itself, sk-... and Bearer tokens), at most `limit` characters."""
+    import os
+
+    line = redact(" ".join(text.split()), os.environ.get("OPENAI_API_KEY"))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception as one safe line: its type and message, never its repr (a
+    repr can hold a whole request, headers included)."""
+    return one_line(f"{type(exc).__name__}: {exc}")
+
+
+def print_traceback() -> None:
+    """The exception being handled, as a traceback on stderr (--debug), redacted like a line."""
+    import os
+    import sys
+    import traceback
+
+    sys.stderr.write(redact(traceback.format_exc(), os.environ.get("OPENAI_API_KEY")))
+
+
+_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
+
+
+def redact(text: str, key: str | None = None) -> str:
+    """`text` with the API key, and anything shaped like a key or a bearer token, removed."""
+    if key and len(key) >= 4:
+        text = text.replace(key, "[redacted]")
+    return _SECRET.sub("[redacted]", text)

@@ -41,6 +41,8 @@ class ArticleResult:
     claims: list[Claim] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     error: ArticleError | None = None
+    repair_error: ArticleError | None = None  # the repair call failed; the claims it held are
+    # rejected, and the failure is reported as an error too (it is a model failure, exit 4)
 
 
 def check_claim(
@@ -202,6 +204,12 @@ async def _repair(
         repair_error = None
     except ModelError as exc:
         repairs, repair_error = {}, str(exc)
+        result.repair_error = ArticleError(
+            source_id=source.id,
+            path=source.path,
+            error=f"repair call failed: {exc}",
+            stage="repair",
+        )
 
     for number, (claim, problems) in enumerate(failures, 1):
         repair = repairs.get(number)

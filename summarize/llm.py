@@ -16,12 +16,16 @@ label. Each concern has one owner, so attempts are never multiplied:
   answers a request shape it does not take with HTTP 500);
 - malformed output: instructor re-asks, up to `settings.reasks` times, but never for a
   refusal (pointless) or a truncated answer (instructor raises at once on those);
-- caching: `summarize.cache`, keyed on what determines the answer and never the API key.
+- caching: `summarize.cache`, keyed on what determines the answer and never the API key;
+- containment: `summarize.wire` caps and shape-checks every answer before the SDK parses it,
+  and anything else that goes wrong inside one call is a ModelError for that call alone;
+- secrets: a key that cannot be sent as an HTTP header is refused before anything is sent,
+  and every message is redacted.
 
-openai and instructor are imported, and the client built, in a background thread that
-`LLM.warm_up()` starts (the API calls it before reading the articles), so that ~1 s of imports
-overlaps the run's own preparation instead of preceding the first request; `import
-summarize.llm` stays light.
+openai and instructor are imported, and the client built, in a background thread started by
+the first request that misses the cache (or by `LLM.warm_up()`), while the event loop goes on
+preparing the other requests; `import summarize.llm` stays light and a fully cached rerun
+never loads them.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ import random
 import re
 import threading
 import time
+import unicodedata
 import warnings
 from concurrent.futures import Future
 from email.utils import parsedate_to_datetime
@@ -42,16 +47,19 @@ from pydantic import BaseModel, ValidationError
 
 from summarize.errors import (
     ConfigError,
+    MalformedResponse,
     ModelAPIError,
     ModelError,
     RefusedResponse,
     ReplayMissError,
+    SummarizeError,
     TruncatedResponse,
     UnparseableResponse,
+    redact,
 )
 from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
-from summarize.settings import NO_KEY, Settings
+from summarize.settings import MODES, NO_KEY, Settings
 
 if TYPE_CHECKING:
     import httpx2
@@ -67,15 +75,7 @@ MAX_WAIT = 60.0
 MAX_ABSORBED = 16
 """Overloads per call that the limiter takes the blame for before they count as retries."""
 
-_MODES = {
-    "tools": "TOOLS",
-    "json_schema": "JSON_SCHEMA",
-    "json_object_schema": "JSON",  # plus the schema inside response_format: see _attempt
-    "json": "JSON",
-    "md_json": "MD_JSON",
-}
 _VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
-_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
     r"\bI(?:['’]m| am) (?:sorry|unable)|\bI (?:can(?:no|['’])t|won['’]t)\b"
     r"|\bunable to (?:help|assist|comply)",
@@ -89,6 +89,11 @@ class LLM:
     def __init__(
         self, settings: Settings, *, transport: httpx2.AsyncBaseTransport | None = None
     ) -> None:
+        check_api_key(settings)
+        if settings.record_dir is not None:
+            from summarize.paths import prepare_record_dir
+
+            prepare_record_dir(settings.record_dir)
         self.settings = settings
         self.usage = Usage()
         self._transport = transport
@@ -116,7 +121,8 @@ class LLM:
         `prompt_key` (the prompt's name@version) enters the cache key; `label` (the article
         or stage id) starts every error message; `urgent` requests (repairs, compose) wait
         ahead of the others. Raises only ModelError subclasses for model trouble, ConfigError
-        for a missing key, CacheError for an unusable cache.
+        for a missing or unusable key, CacheError for an unusable cache, OutputError when a
+        recording cannot be written.
         """
         key = None
         if self._cache is not None:
@@ -141,9 +147,9 @@ class LLM:
     def warm_up(self) -> None:
         """Import openai and instructor and build the client in a background thread, now.
 
-        Imports hold the GIL, so this overlaps them with reading files and waiting on the
-        network rather than with other Python work; it still takes them off the critical path
-        when the caller has anything else to do first. Idempotent."""
+        The first cache miss calls this; a caller that knows a request is coming can call it
+        earlier. Imports hold the GIL, so they overlap file and cache I/O, not other Python
+        work. Idempotent."""
         if self._client is not None or self._building is not None:
             return
         future: Future[Any] = Future()
@@ -231,6 +237,7 @@ class LLM:
         """One instructor call (with its re-asks); API errors are re-raised unwrapped."""
         from instructor.core.exceptions import IncompleteOutputException, ResponseParsingError
         from instructor.core.hooks import Hooks
+        from openai import APIError
         from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt
 
         parse_errors = (ValidationError, json.JSONDecodeError, ResponseParsingError)
@@ -287,7 +294,14 @@ class LLM:
                     f"{label}: output still invalid after {self.settings.reasks} re-ask(s): "
                     f"{self._clean(_short_reason(root))}"
                 ) from root
-            raise root from root.__cause__  # an API error, unwrapped: _ask retries or reports it
+            if isinstance(root, APIError | SummarizeError):
+                raise root from root.__cause__  # unwrapped: _ask retries or reports it
+            # Anything else inside the SDK or instructor (an answer shape wire.py let through,
+            # a request that could not be encoded) ends this call only.
+            raise MalformedResponse(
+                f"{label}: unexpected failure of the model call: "
+                f"{self._clean(f'{type(root).__name__}: {root}')}"
+            ) from root
 
     def _wait(self, state: RetryCallState, call: _Call) -> float:
         """Retry-After when the server gives one, else exponential backoff with jitter (the
@@ -313,6 +327,7 @@ class LLM:
         import openai
 
         from summarize.recording import RecordingTransport, ReplayTransport
+        from summarize.wire import GuardedHttpClient
 
         s = self.settings
         if s.needs_key():
@@ -324,7 +339,7 @@ class LLM:
             import httpx2
 
             transport = RecordingTransport(transport or httpx2.AsyncHTTPTransport(), s.record_dir)
-        http_client = openai.DefaultAsyncHttpx2Client(
+        http_client = GuardedHttpClient(
             transport=transport, event_hooks={"request": [self._count_call]}
         )
         client = openai.AsyncOpenAI(
@@ -335,15 +350,22 @@ class LLM:
             http_client=http_client,
         )
         _quiet_instructor_log()
-        return instructor.from_openai(client, mode=getattr(instructor.Mode, _MODES[s.mode]))
+        return instructor.from_openai(client, mode=getattr(instructor.Mode, MODES[s.mode]))
 
-    def _api_error(self, exc: APIError, label: str) -> ModelError:
-        """The one-line error for an API failure that retries could not (or must not) fix."""
-        miss = _replay_miss(exc)
-        if miss is not None:
+    def _api_error(self, exc: APIError, label: str) -> SummarizeError:
+        """The one-line error for an API failure that retries could not (or must not) fix.
+
+        An error of ours raised below the SDK (a replay miss, a malformed answer, a recording
+        that could not be written) arrives wrapped in an APIConnectionError: unwrap it."""
+        carried = _carried(exc)
+        if isinstance(carried, ReplayMissError):
             return ReplayMissError(
-                f"{label}: {miss}; record it first with a real model and record_dir"
+                f"{label}: {carried}; record it first with a real model and record_dir"
             )
+        if isinstance(carried, ModelError):
+            return type(carried)(f"{label}: {self._clean(str(carried))}")
+        if carried is not None:  # a local fault (OutputError): not the model's, never retried
+            return carried
         unreachable = _unreachable(exc)
         if unreachable is not None:
             url = self.settings.resolved_base_url() or "https://api.openai.com/v1"
@@ -358,7 +380,7 @@ class LLM:
 
     def _clean(self, text: str) -> str:
         """One line, at most 300 characters, with the API key and anything key-like removed."""
-        return _redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
+        return redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
 
 
 class _Call:
@@ -370,12 +392,6 @@ class _Call:
         self.absorbed = 0
 
 
-def _redact(text: str, key: str | None = None) -> str:
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    return _SECRET.sub("[redacted]", text)
-
-
 def _root_cause(exc: BaseException) -> BaseException:
     """Unwrap instructor's InstructorRetryException (which carries the real error as cause)."""
     from instructor.core.exceptions import InstructorRetryException
@@ -385,15 +401,41 @@ def _root_cause(exc: BaseException) -> BaseException:
     return exc
 
 
-def _replay_miss(exc: BaseException | None) -> ReplayMissError | None:
-    """The ReplayMissError the SDK wrapped in an APIConnectionError, if that is what this is."""
+def _carried(exc: BaseException | None) -> SummarizeError | None:
+    """Our own error the SDK wrapped in an APIConnectionError, if that is what this is."""
     seen: set[int] = set()
     while exc is not None and id(exc) not in seen:
-        if isinstance(exc, ReplayMissError):
+        if isinstance(exc, SummarizeError):
             return exc
         seen.add(id(exc))
         exc = exc.__cause__
     return None
+
+
+def check_api_key(settings: Settings) -> None:
+    """Refuse a key that cannot be an HTTP header value, naming the problem, never the key.
+
+    A key pasted with a no-break space used to fail deep in the HTTP layer with the header in
+    the message; one with a line break was retried as a connection failure. Real keys are
+    printable ASCII without spaces, so anything else is a paste accident."""
+    key = settings.resolved_api_key()
+    if not key:
+        return
+    where = "the API key" if settings.api_key else "OPENAI_API_KEY"
+    for position, char in enumerate(key, 1):
+        if "!" <= char <= "~":
+            continue
+        name = unicodedata.name(char, "")
+        if not char.isascii():
+            kind = "a non-ASCII character"
+        elif char == " ":
+            kind = "a space"
+        else:
+            kind = "a control character"
+        raise ConfigError(
+            f"{where} cannot be sent in an HTTP header: character {position} of {len(key)} is "
+            f"{kind} (U+{ord(char):04X}{' ' + name if name else ''}); set it again without it"
+        )
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -405,7 +447,7 @@ def _is_transient(exc: BaseException) -> bool:
         return exc.status_code in (408, 409, 429) or exc.status_code >= 500
     return (
         isinstance(exc, openai.APIConnectionError)
-        and _replay_miss(exc) is None
+        and _carried(exc) is None
         and _unreachable(exc) is None
     )
 
@@ -511,7 +553,7 @@ class _QuietRetryLog(logging.Filter):
     ourselves, so demote those records to DEBUG and strip anything key-like from them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = _redact(record.getMessage()), None
+        record.msg, record.args = redact(record.getMessage()), None
         if record.levelno > logging.DEBUG:
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True

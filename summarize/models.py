@@ -68,7 +68,7 @@ class ExtractedClaim(_Asked):
 class ArticleClaims(_Asked):
     """The article's claims."""
 
-    claims: list[ExtractedClaim]
+    claims: list[ExtractedClaim] = Field(max_length=12)  # limits.MAX_CLAIMS_PER_ARTICLE
 
 
 class ClaimRepair(_Asked):
@@ -292,9 +292,12 @@ class Rejection(BaseModel):
 
 
 class ArticleError(BaseModel):
-    source_id: str
+    """A model call that failed: an article's extraction, a repair, or the compose call."""
+
+    source_id: str | None = Field(default=None, description="None for the compose stage.")
     path: str | None = None
     error: str
+    stage: Literal["extract", "repair", "compose"] = "extract"
 
 
 class Usage(BaseModel):
@@ -334,22 +337,6 @@ class Summary(BaseModel):
     def left_out(self) -> list[Rejection]:
         """What the checks took out for good (every rejection but the repaired drafts)."""
         return [r for r in self.rejections if r.outcome != "repaired"]
-
-    def to_markdown(self) -> str:
-        from summarize.render import to_markdown
-
-        return to_markdown(self)
-
-    def to_json(self, *, include_text: bool = False) -> str:
-        from summarize.render import to_json
-
-        return to_json(self, include_text=include_text)
-
-    def to_html(self) -> str:
-        """A self-contained page: click a footnote to see its passage marked in the article."""
-        from summarize.html import to_html
-
-        return to_html(self)
 
 
 # --------------------------------------------------------------------------- draft audit (#15)
@@ -433,18 +420,3 @@ class DraftCheck(BaseModel):
             if k in unbacked
         )
         return f"{counts}; {len(unbacked)} unbacked" + (f" ({detail})" if detail else "")
-
-    def to_markdown(self) -> str:
-        from summarize.audit_output import to_markdown
-
-        return to_markdown(self)
-
-    def to_json(self) -> str:
-        from summarize.audit_output import to_json
-
-        return to_json(self)
-
-    def to_html(self) -> str:
-        from summarize.audit_output import to_html
-
-        return to_html(self)

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from summarize.errors import PromptError
 
@@ -59,6 +60,41 @@ class Prompt:
             {"role": role, "content": _PLACEHOLDER.sub(lambda m: values[m[1]], body)}
             for role, body in self.messages
         ]
+
+    def match(self, messages: list[dict[str, Any]]) -> dict[str, str] | None:
+        """The variables `messages` were rendered with, if they begin with this prompt
+        rendered; else None. What a client library adds is ignored: later messages (re-asks)
+        and text appended to a message (instructor's JSON modes append the schema), which
+        ends up in a message's last variable.
+
+        The inverse of `render`, so a tool that must recognise summarize's requests (the
+        stand-in model in summarize.testing) reads the prompt files, not copies of them."""
+        if len(messages) < len(self.messages):
+            return None
+        values: dict[str, str] = {}
+        for (role, body), message in zip(self.messages, messages, strict=False):
+            if message.get("role") != role:
+                return None
+            found = _template_pattern(body).match(str(message.get("content") or ""))
+            if found is None:
+                return None
+            for name, value in found.groupdict().items():
+                if values.setdefault(name, value) != value:
+                    return None
+        return values
+
+
+@cache
+def _template_pattern(body: str) -> re.Pattern[str]:
+    """A pattern matching `body` rendered with any values: each {{name}} a named group."""
+    parts, seen, at = [], set(), 0
+    for m in _PLACEHOLDER.finditer(body):
+        parts.append(re.escape(body[at : m.start()]))
+        parts.append(f"(?P={m[1]})" if m[1] in seen else f"(?P<{m[1]}>.*)")
+        seen.add(m[1])
+        at = m.end()
+    parts.append(re.escape(body[at:]))
+    return re.compile("".join(parts), re.DOTALL)
 
 
 def parse_prompt(text: str, origin: str) -> Prompt:

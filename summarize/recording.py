@@ -5,20 +5,27 @@ bodies only, so no header, key, cookie or request id is ever written. It is name
 `request_hash` of the request body, but replay indexes the files by the hash of the request
 they hold, so they may be renamed or moved into subfolders. Replay serves them through the
 real openai client and instructor, so the production parsing path runs in tests.
+
+A recording that cannot be written is an OutputError that stops the run at once (raised below
+the SDK, it would otherwise be retried as a dropped connection while every paid answer is
+thrown away). Replay reads regular files only: a FIFO named *.json would block forever.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
-from summarize.errors import ConfigError, ReplayMissError
+from summarize.errors import ConfigError, OutputError, ReplayMissError
 from summarize.hashing import digest
+from summarize.limits import MAX_RECORDING_BYTES
 
 
 def request_hash(body: bytes) -> str:
@@ -46,7 +53,18 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
         response = await self.inner.handle_async_request(request)
         if _is_completion(request) and response.status_code == 200:
             await response.aread()
-            self._write(json.loads(body), json.loads(response.content))
+            try:
+                answer = json.loads(response.content)
+            except ValueError:
+                return response  # not a completion: the LLM layer reports it, nothing to keep
+            try:
+                self._write(json.loads(body), answer)
+            except OSError as exc:
+                reason = (exc.strerror or type(exc).__name__).lower()
+                raise OutputError(
+                    f"{self.record_dir}: cannot write a recording ({reason}); stopped before "
+                    "paying for more answers"
+                ) from None
         return response
 
     def _write(self, request: Any, response: Any) -> None:
@@ -69,10 +87,11 @@ class RecordingTransport(httpx2.AsyncBaseTransport):
 class ReplayTransport(httpx2.AsyncBaseTransport):
     """Answers each request with the recorded response to the same request body.
 
-    Loads every *.json under `replay_dir` (recursively) up front, skipping JSON objects that
-    have neither "request" nor "response" (other files kept beside the recordings); a
-    malformed recording is a ConfigError naming it, a request without a recording a
-    ReplayMissError naming its hash.
+    Loads every *.json under `replay_dir` (recursively, not following symlinked folders) up
+    front, skipping JSON objects that have neither "request" nor "response" (other files kept
+    beside the recordings); what is not a regular file, is over MAX_RECORDING_BYTES or is not a
+    JSON object is skipped with a warning; a malformed recording is a ConfigError naming it,
+    a request without a recording a ReplayMissError naming its hash.
     """
 
     def __init__(self, replay_dir: Path) -> None:
@@ -80,14 +99,24 @@ class ReplayTransport(httpx2.AsyncBaseTransport):
         if not self.replay_dir.is_dir():
             raise ConfigError(f"replay directory {self.replay_dir} does not exist")
         self.recordings: dict[str, Any] = {}
-        for path in sorted(self.replay_dir.rglob("*.json")):
+        for path in _json_files(self.replay_dir):
             try:
+                info = path.stat()
+                if not stat.S_ISREG(info.st_mode):
+                    _skip(path, "not a regular file")
+                    continue
+                if info.st_size > MAX_RECORDING_BYTES:
+                    _skip(path, f"{info.st_size:,} bytes, over {MAX_RECORDING_BYTES:,}")
+                    continue
                 data = json.loads(path.read_text(encoding="utf-8"))
-                if isinstance(data, dict) and not {"request", "response"} & data.keys():
+                if not isinstance(data, dict):
+                    _skip(path, "not a JSON object")
+                    continue
+                if not {"request", "response"} & data.keys():
                     continue  # some other JSON file kept beside the recordings
                 self.recordings[_hash_json(data["request"])] = data["response"]
             except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-                problem = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                problem = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
                 raise ConfigError(f"{path}: not a valid recording ({problem})") from None
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -100,3 +129,15 @@ class ReplayTransport(httpx2.AsyncBaseTransport):
             content=json.dumps(self.recordings[key], ensure_ascii=False).encode("utf-8"),
             request=request,
         )
+
+
+def _json_files(directory: Path) -> list[Path]:
+    """Every *.json under directory, sorted; symlinked folders are not entered (no loops)."""
+    found = []
+    for folder, _, names in os.walk(directory):
+        found += [Path(folder, name) for name in names if name.endswith(".json")]
+    return sorted(found)
+
+
+def _skip(path: Path, why: str) -> None:
+    warnings.warn(f"{path}: skipped, not a recording ({why})", RuntimeWarning, stacklevel=3)

@@ -12,7 +12,7 @@ import json
 import re
 from pathlib import PurePath
 
-from summarize.models import Citation, Conflict, Sentence, Source, Summary
+from summarize.models import ArticleError, Citation, Conflict, Sentence, Source, Summary
 from summarize.version import VERSION
 from summarize.words import unquoted
 
@@ -21,8 +21,10 @@ _GRAPH = ("claims", "sentences", "conflicts", "rejections", "errors", "usage")
 _MAX_LISTED = 10  # rejections listed one by one in the Markdown; the JSON has them all
 
 _SPACE = re.compile(r"\s+")  # str patterns match NBSP and other Unicode spaces too
-# GFM inline syntax, plus `$` (GitHub math), `~` (strikethrough) and `#` (headings, issue refs).
-_INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)")
+# GFM inline syntax, plus `$` (GitHub math), `~` (strikethrough) and `#` (headings, issue refs),
+# and what GFM's autolink extension turns into links (`https://`, `www.`: escaping the `:` or
+# the `.` stops it; an e-mail address is linked after parsing, escapes or not).
+_INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)|:(?=//)|(?<=\bwww)\.", re.IGNORECASE)
 _BULLET = re.compile(r"^[-+>]|^(\d{1,9})([.)])(?=\s|$)")
 
 
@@ -134,11 +136,7 @@ _OUTCOMES = (  # (outcome, stage, what the count is of, how one item is introduc
 def _left_out(summary: Summary, names: dict[str, str]) -> list[str]:
     """Bullets for unreadable articles and for what the checks took out, by outcome, in plain
     words: nothing is left out silently."""
-    lines = [
-        f"- {names.get(e.source_id, _code(e.source_id))} could not be processed: "
-        f"{_text(_clip(e.error, 200))}"
-        for e in summary.errors
-    ]
+    lines = [_error_line(e, names) for e in summary.errors]
     groups = [
         (label, intro, [r for r in summary.rejections if (r.outcome, r.stage) == (o, st)])
         for o, st, label, intro in _OUTCOMES
@@ -184,6 +182,42 @@ def _repaired(summary: Summary, names: dict[str, str]) -> list[str]:
     return lines
 
 
+def _error_line(error: ArticleError, names: dict[str, str]) -> str:
+    """A failed model call: an article's extraction, a repair request, or the compose call."""
+    problem = _text(_clip(error.error, 200))
+    if error.stage == "compose":
+        return f"- The summary could not be written: {problem}"
+    where = names.get(error.source_id or "", _code(error.source_id or "summary"))
+    if error.stage == "repair":
+        return f"- {where}: {problem}"
+    return f"- {where} could not be processed: {problem}"
+
+
+def _claims_by_source(summary: Summary, names: dict[str, str], notes: _Footnotes) -> list[str]:
+    """When the compose call failed: every verified claim, grouped by source and footnoted, so
+    a failed summary still shows what was checked (never anything unverified)."""
+    blocks = [
+        "## Verified claims by source",
+        "_The model could not write the summary; these are the claims the checks verified, "
+        "each footnoted to the passage it rests on._",
+    ]
+    for source in summary.sources:
+        own = [c for c in summary.claims if c.source_id == source.id]
+        if not own:
+            continue
+        bullets = []
+        for claim in own:
+            cited = [
+                Citation(
+                    source_id=source.id, claim_id=claim.id, quote=e.quote, start=e.start, end=e.end
+                )
+                for e in claim.evidence
+            ]
+            bullets.append(f"- {_line(_text(claim.statement))}{notes.refs(cited)}")
+        blocks += [f"### {names.get(source.id, _code(source.id))}", "\n".join(bullets)]
+    return blocks
+
+
 def _file(source: Source) -> str | None:
     """The file name, or the URL, a source was read from."""
     return (source.path and PurePath(source.path).name) or source.url
@@ -223,7 +257,9 @@ def to_markdown(summary: Summary) -> str:
     for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
         paragraph = [_sentence(s, notes) for s in summary.sentences if s.paragraph == index]
         blocks.append(_line(" ".join(paragraph)))
-    if not summary.sentences:
+    if any(e.stage == "compose" for e in summary.errors):
+        blocks += _claims_by_source(summary, names, notes)
+    elif not summary.sentences:
         blocks.append("_No sentence survived the checks._")
 
     if summary.conflicts:

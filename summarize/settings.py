@@ -19,7 +19,13 @@ from typing import Any
 
 from summarize.errors import ConfigError
 
-MODES = ("tools", "json_schema", "json_object_schema", "json", "md_json")
+MODES = {  # mode -> the instructor.Mode that implements it
+    "tools": "TOOLS",
+    "json_schema": "JSON_SCHEMA",
+    "json_object_schema": "JSON",  # plus the schema inside response_format: see llm._attempt
+    "json": "JSON",
+    "md_json": "MD_JSON",
+}
 DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_MODE = "tools"
 ENV_MODEL, ENV_MODE = "SUMMARIZE_MODEL", "SUMMARIZE_MODE"
@@ -55,6 +61,12 @@ class Settings:
     window_chars: int = 60_000
     context_tokens: int | None = None
     batch_api: bool = False
+
+    @classmethod
+    def default(cls, name: str) -> Any:
+        """A setting's default, for help texts that must not repeat it."""
+        f = cls.__dataclass_fields__[name]
+        return f.default_factory() if callable(f.default_factory) else f.default
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

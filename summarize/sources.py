@@ -9,6 +9,10 @@ Each source gets a display name readers recognise (`Source.name`): the page's ti
 name) for HTML, else the article's first heading, else its file name, shortened to the
 shortest trailing part of its path that tells it apart from the others. The same text given
 twice (same sha256) is summarized once, with a warning on the copy kept.
+
+Sizes are checked on bytes before decoding or parsing (summarize.limits), HTML extraction is
+bounded in time, and a file name that is not valid UTF-8 is shown with backslash escapes
+(ids and paths are display strings; a lone surrogate would break every JSON encoder after).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import re
 import stat
 import sys
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import BinaryIO, TextIO
@@ -32,6 +37,7 @@ from summarize.errors import (
     SourceTooLong,
 )
 from summarize.fetch import is_url
+from summarize.limits import BYTES_PER_CHAR, HTML_EXTRACT_SECONDS, MAX_HTML_BYTES
 from summarize.models import Source
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 
@@ -97,19 +103,28 @@ def read_source(
     """Read one article file, whatever its suffix (the user named it explicitly)."""
     label = os.fspath(path)
     file = Path(label)
-    mode = _stat(file, label).st_mode
+    info = _stat(file, label)
+    mode = info.st_mode
+    label = _printable(label)
     if not stat.S_ISREG(mode):
         # Opening a FIFO blocks until someone writes to it; a device may never end.
         kind = (
             "is a directory" if stat.S_ISDIR(mode) else "is not a regular file (a pipe or device?)"
         )
         raise InputError(label, f"{kind}; give an article file, or pipe the text to '-'")
+    html = file.suffix.lower() in _HTML_SUFFIXES
+    limit = _byte_limit(max_chars, html)
+    if info.st_size > limit:
+        raise SourceTooLong(label, _too_many_bytes(info.st_size, limit, max_chars, html))
     try:
-        raw = file.read_bytes()
+        with file.open("rb") as handle:
+            raw = handle.read(limit + 1)  # the file may have grown since stat
     except OSError as exc:
         raise InputError(label, _reason(exc)) from None
+    if len(raw) > limit:
+        raise SourceTooLong(label, _too_many_bytes(len(raw), limit, max_chars, html, more=True))
     suffix = file.suffix.lower()
-    source = _from_bytes(raw, file.stem, label, label, max_chars, html=suffix in _HTML_SUFFIXES)
+    source = _from_bytes(raw, _printable(file.stem), label, label, max_chars, html=html)
     if source.name is None:
         source.name = heading(source.text, markdown=suffix in _MARKDOWN_SUFFIXES)
     return source
@@ -141,27 +156,39 @@ def source_from_text(text: str, source_id: str, *, path: str | None = None) -> S
 
 def _read_stdin(stdin: TextIO | BinaryIO | None, max_chars: int, source_id: str) -> Source:
     stream = stdin if stdin is not None else sys.stdin
-    data = getattr(stream, "buffer", stream).read()  # the bytes, not a locale decoding
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if stream is None or getattr(stream, "closed", False):
+        raise InputError(_STDIN, "standard input is closed; pipe the article text to '-'")
+    limit = _byte_limit(max_chars, html=False)
+    try:
+        data = getattr(stream, "buffer", stream).read(limit + 1)  # bytes, not a locale decoding
+    except (OSError, ValueError) as exc:
+        raise InputError(_STDIN, f"cannot be read ({type(exc).__name__})") from None
+    raw = data.encode("utf-8", "surrogateescape") if isinstance(data, str) else data
+    if len(raw) > limit:
+        raise SourceTooLong(_STDIN, _too_many_bytes(len(raw), limit, max_chars, False, more=True))
     source = _from_bytes(raw, source_id, None, _STDIN, max_chars, empty="standard input is empty")
     source.name = heading(source.text) or "standard input"
     return source
 
 
 def _read_directory(label: str, max_chars: int) -> list[Source]:
+    names = []
     try:
-        names = sorted(
-            entry.name
-            for entry in os.scandir(label)
-            if not entry.name.startswith(".")
-            and entry.name.lower().endswith(ARTICLE_SUFFIXES)
-            and entry.is_file()
-        )
+        with os.scandir(label) as entries:
+            for entry in entries:
+                if entry.name.startswith(".") or not entry.name.lower().endswith(ARTICLE_SUFFIXES):
+                    continue
+                try:
+                    regular = entry.is_file()
+                except OSError as exc:  # a symlink loop, say: name the entry, not the folder
+                    raise InputError(_printable(entry.path), _reason(exc)) from None
+                if regular:
+                    names.append(entry.name)
     except OSError as exc:
-        raise InputError(label, _reason(exc)) from None
+        raise InputError(_printable(label), _reason(exc)) from None
     if not names:
-        raise NoArticles(label, "no .txt, .md or .html articles in this directory")
-    return [read_source(os.path.join(label, name), max_chars=max_chars) for name in names]
+        raise NoArticles(_printable(label), "no .txt, .md or .html articles in this directory")
+    return [read_source(os.path.join(label, name), max_chars=max_chars) for name in sorted(names)]
 
 
 def _from_bytes(
@@ -233,6 +260,30 @@ def _check(text: str, label: str, max_chars: int | None, empty: str) -> None:
         )
 
 
+def _byte_limit(max_chars: int, html: bool) -> int:
+    """Bytes above which an article cannot fit: checked before decoding or parsing."""
+    return MAX_HTML_BYTES if html else BYTES_PER_CHAR * max_chars + len(codecs.BOM_UTF8)
+
+
+def _too_many_bytes(size: int, limit: int, max_chars: int, html: bool, more: bool = False) -> str:
+    over = "over " if more else ""
+    if html:
+        return f"{over}{size:,} bytes of HTML, over the limit of {limit:,} bytes"
+    return (
+        f"{over}{size:,} bytes, more than {max_chars:,} characters can take (split the "
+        "article or raise max_article_chars)"
+    )
+
+
+def _printable(name: str) -> str:
+    """A file name fit for one line of text: undecodable bytes (surrogate escapes) shown as
+    \\xNN, control characters (a newline in a name) as their escapes."""
+    valid = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if valid.isprintable():
+        return valid
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode() for c in valid)
+
+
 def _extract_html(html: str, label: str) -> tuple[str, str | None]:
     """The article text trafilatura finds, and the page's title and site name as its name."""
     try:
@@ -242,24 +293,41 @@ def _extract_html(html: str, label: str) -> tuple[str, str | None]:
         if exc.name != "trafilatura":  # installed, but one of its dependencies is broken
             problem += f" (trafilatura failed to import: {str(exc).splitlines()[0]})"
         raise InputError(label, problem) from None
-    text = trafilatura.extract(
-        html, include_comments=False, include_tables=False, favor_precision=True
-    )
-    meta = trafilatura.extract_metadata(html)
+    box: dict[str, object] = {}
+
+    def extract() -> None:
+        try:
+            box["text"] = trafilatura.extract(
+                html, include_comments=False, include_tables=False, favor_precision=True
+            )
+            box["meta"] = trafilatura.extract_metadata(html)
+        except Exception as exc:  # reported below as this file's problem
+            box["error"] = exc
+
+    # A daemon thread: past the bound the caller gets an error and exiting is never blocked.
+    worker = threading.Thread(target=extract, name=f"extract {label}", daemon=True)
+    worker.start()
+    worker.join(HTML_EXTRACT_SECONDS)
+    if worker.is_alive():
+        raise InputError(label, f"HTML extraction took over {HTML_EXTRACT_SECONDS:g} s; gave up")
+    if "error" in box:
+        error = box["error"]
+        raise InputError(label, f"HTML extraction failed ({type(error).__name__})")
+    meta = box.get("meta")
     title = _one_line(getattr(meta, "title", None) or "")
     site = _one_line(getattr(meta, "sitename", None) or "")
     if site and site.casefold() not in title.casefold():
         title = f"{title} — {site}" if title else site
-    return text or "", title or None
+    return str(box.get("text") or ""), title or None
 
 
 def _stat(path: Path, label: str) -> os.stat_result:
     try:
         return path.stat()
     except FileNotFoundError:
-        raise SourceNotFound(label, "no such file or directory") from None
+        raise SourceNotFound(_printable(label), "no such file or directory") from None
     except OSError as exc:
-        raise InputError(label, _reason(exc)) from None
+        raise InputError(_printable(label), _reason(exc)) from None
 
 
 def _reason(exc: OSError) -> str:

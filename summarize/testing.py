@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -184,20 +185,22 @@ def refusal_for(request: dict[str, Any], text: str) -> dict[str, Any]:
     return _body(request, {"refusal": text}, "stop", text, None, None)
 
 
-_ARTICLE = re.compile(r"<article>\n(.*)\n</article>", re.DOTALL)
-_CLAIM_LINE = re.compile(
-    r"^(c\d+)(?: \([^)\n]*\))?: (.*?)(?: \| “.*)?$"  # compose: `c5 (quote, X): statement | “…”`
-    r"|^(s\d+) \| \d+ \| (.+)$",  # merge: `s1 | support | sentence`
-    re.MULTILINE,
-)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9])")
 _QUOTE_MARKS = '"“”‘’«»'
+_PROMPTS = ("repair_claims", "repair_sentences", "extract", "compose", "merge")
 
 
-def _schema_name(request: dict[str, Any]) -> str | None:
-    if request.get("tools"):
-        return request["tools"][0]["function"]["name"]
-    return ((request.get("response_format") or {}).get("json_schema") or {}).get("name")
+def recognise(request: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
+    """Which of summarize's prompts a request renders, and with what values: read from the
+    prompt files themselves (`Prompt.match`), in any structured-output mode."""
+    from summarize.prompts import load_prompt
+
+    messages = request.get("messages") or []
+    for name in _PROMPTS:
+        values = load_prompt(name).match(messages)
+        if values is not None:
+            return name, values
+    return None
 
 
 def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any] | Reply:
@@ -205,20 +208,24 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
 
     Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
     marks), each a reported_fact that is its own evidence, so every claim verifies. Compose:
-    one paragraph with one sentence per listed claim, citing it (and so for the
-    merge of grouped summaries: one sentence per listed sentence). Repairs: none. Any other
-    request gets a 400. It reads the prompts' structure (`<article>` blocks, `cN (kind):
-    statement` and `sN | support | sentence` lines), so it fits summarize's prompts only.
+    one paragraph with one sentence per listed claim, citing it (and so for the merge of
+    grouped summaries: one sentence per listed sentence). Repairs: none. Any other request
+    gets a 400. It recognises requests through the prompt files and reads the listings with
+    the patterns that sit beside the code writing them (`compose.CLAIM_LINE`,
+    `budget.PARTIAL_LINE`), so it follows any change to them.
     """
-    name = _schema_name(request)
-    text = "\n".join(str(m.get("content") or "") for m in request.get("messages", []))
-    last = str(request["messages"][-1].get("content") or "")
-    if name in ("ClaimRepairs", "SentenceRepairs") or (name is None and "checked your" in last):
+    from summarize.budget import PARTIAL_LINE
+    from summarize.compose import CLAIM_LINE
+
+    found = recognise(request)
+    if found is None:
+        return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+    prompt, values = found
+    if prompt.startswith("repair_"):
         return completion_for(request, {"repairs": []})
-    article = _ARTICLE.search(text)
-    if name == "ArticleClaims" or (name is None and article):
+    if prompt == "extract":
         sentences = []
-        for paragraph in re.split(r"\n\s*\n", article[1] if article else ""):
+        for paragraph in re.split(r"\n\s*\n", values["article"]):
             for sentence in _SENTENCE_END.split(" ".join(paragraph.split())):
                 if 5 <= len(sentence.split()) <= 40 and not set(sentence) & set(_QUOTE_MARKS):
                     sentences.append(sentence)
@@ -227,17 +234,17 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
             for s in sentences[:max_claims]
         ]
         return completion_for(request, {"claims": claims})
-    listed = [(c or s, a or b) for c, a, s, b in _CLAIM_LINE.findall(text)]
-    if name == "ComposedSummary" or (name is None and listed):
-        sentences = [{"text": statement, "claim_ids": [cid]} for cid, statement in listed]
-        summary = {
-            "title": "What the sources report",
-            "paragraphs": [{"sentences": sentences}],
-            "single_source": [],
-            "conflicts": [],
-        }
-        return completion_for(request, summary)
-    return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+    if prompt == "compose":
+        listed = [(m["id"], m["statement"]) for m in CLAIM_LINE.finditer(values["claims"])]
+    else:
+        listed = [(m["id"], m["sentence"]) for m in PARTIAL_LINE.finditer(values["sentences"])]
+    summary = {
+        "title": "What the sources report",
+        "paragraphs": [{"sentences": [{"text": t, "claim_ids": [i]} for i, t in listed]}],
+        "single_source": [],
+        "conflicts": [],
+    }
+    return completion_for(request, summary)
 
 
 def capacity_limited(
@@ -313,6 +320,12 @@ def _pydantic_500(where: str, message: str, error_type: str, value: Any) -> Repl
 
 class _LoopbackServer(ThreadingHTTPServer):
     request_queue_size = 128  # the stdlib's 5 refuses bursts of concurrent calls
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (a timeout, an answer it refused to read) is part of the game:
+        no traceback on stderr for that, where a test reading stderr would see it."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeOpenAIServer:

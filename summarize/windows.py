@@ -168,6 +168,10 @@ def _join(source: Source, parts: list[ArticleResult]) -> ArticleResult:
             joined.error = ArticleError(
                 source_id=source.id, path=source.path, error=part.error.error
             )
+        if part.repair_error is not None and joined.repair_error is None:
+            joined.repair_error = part.repair_error.model_copy(
+                update={"source_id": source.id, "path": source.path}
+            )
     return joined
 
 

@@ -24,6 +24,7 @@ from summarize.settings import Settings
 from summarize.testing import FakeOpenAIServer, Reply, completion_for
 
 KEY = "sk-test-SECRETSECRETSECRET"
+DB_SIDE_FILES = ["cache.db-shm", "cache.db-wal"]
 MESSAGES = [{"role": "user", "content": "How many?"}]
 
 
@@ -142,16 +143,22 @@ def test_the_key_covers_what_determines_the_answer_and_never_the_api_key() -> No
 
 
 def test_a_corrupted_cache_is_moved_aside(server: FakeOpenAIServer, settings: Settings) -> None:
+    """Only the database's own files move; whatever else the user keeps there stays put."""
     directory = settings.cache_dir
     directory.mkdir()
     (directory / "cache.db").write_bytes(b"this is not a database" * 200)
+    (directory / "notes.txt").write_text("the user's own file")
+    (directory / "project").mkdir()
     with pytest.warns(RuntimeWarning) as warned:
         result, _ = ask(settings)
     assert result == Tiny(n=7)
     message = str(warned[0].message)
-    aside = [p for p in directory.parent.iterdir() if p.name.startswith("cache.corrupt-")]
-    assert len(aside) == 1 and str(directory) in message and str(aside[0]) in message
-    assert (aside[0] / "cache.db").read_bytes().startswith(b"this is not")
+    aside = [p for p in directory.iterdir() if p.name.startswith("cache.db.corrupt-")]
+    assert len(aside) == 1 and str(directory) in message and "corrupt-" in message
+    assert aside[0].read_bytes().startswith(b"this is not")
+    assert (directory / "notes.txt").read_text() == "the user's own file"
+    assert (directory / "project").is_dir()
+    assert list(directory.parent.iterdir()) == [directory]  # nothing renamed beside it
     assert ask(settings)[1].usage.cache_hits == 1  # the fresh cache works
 
 
@@ -194,8 +201,9 @@ def test_only_strings_are_stored(tmp_path: Path) -> None:
         cache.set("k", {"n": 1})  # type: ignore[arg-type]
     with pytest.raises(TypeError):
         cache._cache.set(("tuple",), "v")
-    cache.set("k", "x" * 100_000)  # large values go to a file, still plain text
+    cache.set("k", "x" * 100_000)  # large values too stay in SQLite: no file is ever written
     assert cache.get("k") == "x" * 100_000
+    assert {p.name for p in (tmp_path / "c").iterdir()} <= {"cache.db", *DB_SIDE_FILES}
     cache.close()
 
 

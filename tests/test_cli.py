@@ -365,7 +365,9 @@ def test_stdin_replays_under_its_recorded_id():
     assert {c["source_id"] for c in graph["claims"]} >= {STDIN_SEED.stem}
     missing = run_cli("-", *OTHER_SEEDS, "--replay", str(FIXTURES), "-q", input=piped)
     assert missing.returncode == 4
-    assert "--stdin-id ID" in missing.stderr and len(error_lines(missing)) == 1
+    # the article's miss, then the composer's (its claims listing changed): the hint on both
+    first = error_lines(missing)[0]
+    assert first.startswith("summarize: stdin: no recording") and "--stdin-id ID" in first
 
 
 def test_single_article_and_duplicate_inputs_get_notices():
@@ -392,3 +394,17 @@ def test_progress_names_a_failed_article_once(monkeypatch, tmp_path):
     main([str(seed), str(SEEDS / "003_2b45c29ad5bec665.txt"), "--replay", str(tmp_path / "empty")])
     progress = [line for line in "".join(terminal.lines).splitlines() if line.startswith("[")]
     assert progress and all(line.count(seed.stem) == 1 for line in progress if seed.stem in line)
+
+
+def test_settings_alone_hold_the_defaults():
+    """The parser repeats no default of Settings: an option left out is not passed at all."""
+    from dataclasses import fields
+
+    from summarize.cli import build_parser
+    from summarize.settings import Settings
+
+    names = {f.name for f in fields(Settings)}
+    repeated = [
+        a.dest for a in build_parser()._actions if a.dest in names and a.default is not None
+    ]
+    assert repeated == []

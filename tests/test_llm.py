@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from summarize.errors import (
     TruncatedResponse,
     UnparseableResponse,
 )
-from summarize.llm import LLM, MAX_WAIT, _retry_after
+from summarize.llm import LLM, MAX_ABSORBED, MAX_WAIT, _retry_after
 from summarize.models import ArticleClaims
 from summarize.settings import Settings
 from summarize.testing import (
@@ -169,6 +170,17 @@ def test_a_cap_bounds_requests_in_flight() -> None:
         llm = make_llm(server, concurrency=3)
         assert gather(llm, 9) == [Tiny(n=7)] * 9
     assert server.max_in_flight == 3
+
+
+def test_a_server_that_turns_everyone_away_still_ends_every_call() -> None:
+    """The limiter's blame is bounded: once it is down to one request at a time, each 429
+    counts against that request's retries, so a run against a closed server ends."""
+    with FakeOpenAIServer(lambda r: Reply(status=429, headers={"Retry-After": "0"})) as server:
+        llm = make_llm(server, retries=1)
+        results = gather(llm, 6)
+    assert all(isinstance(r, ModelAPIError) for r in results)
+    assert len(server.requests) <= 6 * (2 + MAX_ABSORBED)
+    assert llm.limiter.allowed == 1
 
 
 def test_a_lone_request_turned_away_uses_up_its_retries() -> None:
@@ -340,3 +352,21 @@ def test_importing_the_module_loads_neither_openai_nor_instructor() -> None:
     code = f"import sys, summarize.llm; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_fully_cached_rerun_never_loads_openai(tmp_path) -> None:
+    """The client is built (in the background) on the first cache miss, not before."""
+    code = (
+        "import sys, summarize; "
+        f"summarize.summarize('seeds', replay_dir='fixtures', cache_dir={str(tmp_path)!r}); "
+        "print('openai' in sys.modules, 'instructor' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parent.parent
+
+    def run() -> str:
+        return subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
+        ).stdout.strip()
+
+    assert run() == "True True"  # the first run asks the (replayed) model
+    assert run() == "False False"  # the rerun is answered from the cache alone

@@ -49,3 +49,37 @@ def test_malformed_prompts_are_one_line_errors(text, problem):
 def test_render_requires_exactly_the_declared_variables():
     with pytest.raises(PromptError, match="expected variables"):
         parse_prompt(GOOD, "t.md").render(a="x")
+
+
+@pytest.mark.parametrize(
+    "name", ["extract", "compose", "merge", "repair_claims", "repair_sentences"]
+)
+def test_match_gives_back_what_render_was_given(name):
+    prompt = load_prompt(name)
+    values = {v: f"<{v} {{{{x}}}} with\nlines and “marks”>" for v in prompt.variables}
+    messages = prompt.render(**values)
+    assert prompt.match(messages) == values
+    messages[-1]["content"] += "\n\nappended by a client library"
+    assert prompt.match([*messages, {"role": "user", "content": "a re-ask"}]) is not None
+    others = [load_prompt(n) for n in ("extract", "compose", "merge") if n != name]
+    assert all(other.match(messages) is None for other in others)
+
+
+def test_the_listing_patterns_read_back_what_the_code_writes():
+    from fakes import claim, source
+
+    from summarize.compose import CLAIM_LINE, claim_line
+    from summarize.models import ClaimKind
+
+    article = source("a", "Ted Sarandos said “we remain convinced” on the call.")
+    quote = claim(
+        "c12",
+        article,
+        "Sarandos said Netflix remains convinced.",
+        "“we remain convinced”",
+        kind=ClaimKind.QUOTE,
+    )
+    quote.speaker = "Ted Sarandos"
+    m = CLAIM_LINE.match(claim_line(quote))
+    assert m is not None and (m["id"], m["statement"]) == ("c12", quote.statement)
+    assert m["tag"] == "quote, Ted Sarandos"

@@ -186,10 +186,10 @@ def test_fifo_is_refused_without_blocking(tmp_path):
 def test_unreadable_file_gives_the_os_reason_in_one_line(tmp_path, monkeypatch):
     locked = write(tmp_path / "locked.txt", b"secret")
 
-    def refuse(self):
+    def refuse(self, *args, **kwargs):
         raise PermissionError(13, "Permission denied", str(self))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)  # chmod 0 does not stop root
+    monkeypatch.setattr(Path, "open", refuse)  # chmod 0 does not stop root
     assert fails(InputError, locked) == f"{locked}: permission denied"
     assert fails(InputError, locked / "x") == f"{locked / 'x'}: not a directory"
 

@@ -104,15 +104,20 @@ def test_the_server_answers_scripts_and_records_on_loopback_only() -> None:
 
 
 def test_the_extractive_model_quotes_the_article_and_cites_the_listing() -> None:
+    """Requests rendered from the real prompt files, in tools and md_json shapes."""
+    from fakes import claim, source
+
+    from summarize.compose import claims_listing
+    from summarize.models import ClaimKind
+    from summarize.prompts import load_prompt
+
     article = (
         "Acme sold 3 units on Monday in Paris.\n\n"
         "It said “no” to more. Rivals sold five units last week."
     )
     extract = {
         "model": "m",
-        "messages": [
-            {"role": "user", "content": f"Article id: a\n\n<article>\n{article}\n</article>"}
-        ],
+        "messages": load_prompt("extract").render(source_id="a", article=article),
         "tools": [{"type": "function", "function": {"name": "ArticleClaims", "parameters": {}}}],
     }
     arguments = extractive_model(extract)["choices"][0]["message"]["tool_calls"][0]["function"]
@@ -121,11 +126,18 @@ def test_the_extractive_model_quotes_the_article_and_cites_the_listing() -> None
         ["Acme sold 3 units on Monday in Paris."],
         ["Rivals sold five units last week."],
     ]
-    listing = "## Source a\nc1: Acme sold 3 units.\nc2 (quote, Bo Li): Bo Li said no. | “no more”"
-    compose = {"model": "m", "messages": [{"role": "user", "content": listing}]}
-    content = extractive_model(compose)["choices"][0]["message"]["content"]
-    summary = json.loads(content.removeprefix("```json\n").removesuffix("\n```"))
+    a = source("a", article)
+    listed = [
+        claim("c1", a, "Acme sold 3 units.", "Acme sold 3 units"),
+        claim("c2", a, "Acme said no to more.", "It said “no” to more", kind=ClaimKind.QUOTE),
+    ]
+    messages = load_prompt("compose").render(source_count="1", claims=claims_listing(listed, [a]))
+    messages[-1]["content"] += "\n\nReturn JSON matching this schema: {…}"  # as instructor does
+    content = extractive_model({"model": "m", "messages": messages})["choices"][0]["message"]
+    summary = json.loads(content["content"].removeprefix("```json\n").removesuffix("\n```"))
     assert summary["paragraphs"][0]["sentences"] == [
         {"text": "Acme sold 3 units.", "claim_ids": ["c1"]},
-        {"text": "Bo Li said no.", "claim_ids": ["c2"]},
+        {"text": "Acme said no to more.", "claim_ids": ["c2"]},
     ]
+    unknown = {"model": "m", "messages": [{"role": "user", "content": "Hello"}]}
+    assert extractive_model(unknown).status == 400

@@ -56,14 +56,15 @@ INVENTED = "The port handled 9,999,999 crates during milestone 1 alone."
 
 
 def long_article() -> tuple[str, list[str]]:
-    """A 600,000-character article: filler paragraphs, and every ~2,500 characters a
-    "milestone" sentence the stand-in model reports (so every overlap holds one)."""
+    """A 600,000-character article: filler paragraphs, and every ~7,000 characters a
+    "milestone" sentence the stand-in model reports (so some overlaps hold one, and no window
+    holds more than the 12 claims the schema allows a call)."""
     paragraphs, milestones, n = [], [], 0
     while sum(len(p) + 2 for p in paragraphs) < 600_000:
         n += 1
         filler = " ".join(
             f"Dock {n}-{k} logged {n * 37 + k} pallets and {k + 3} cranes on shift {k}."
-            for k in range(30)
+            for k in range(90)
         )
         milestone = (
             QUOTED
