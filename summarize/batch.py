@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -88,6 +89,7 @@ class Row:
     sentences: int = 0
     rejections: int = 0
     errors: int = 0
+    failed_calls: str = ""
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
@@ -101,7 +103,7 @@ class Row:
         if self.failure:
             return "failed: " + self.failure
         if self.errors:
-            return f"{self.errors} article(s) failed"
+            return f"failed calls: {self.failed_calls}"
         return "ok"
 
 
@@ -369,6 +371,8 @@ async def _story(
     row.report = report.name
     row.sources, row.sentences = len(summary.sources), len(summary.sentences)
     row.rejections, row.errors = len(summary.rejections), len(summary.errors)
+    stages = Counter(e.stage for e in summary.errors)
+    row.failed_calls = ", ".join(f"{n} {stage}" for stage, n in sorted(stages.items()))
     row.calls, row.cache_hits = usage.calls, usage.cache_hits
     row.prompt_tokens, row.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     row.cost = estimate_cost(summarizer.settings.model, row.prompt_tokens, row.completion_tokens)
@@ -449,7 +453,7 @@ def _money(value: float | None) -> str:
 def _progress(row: Row) -> str:
     if row.failure:
         return "failed: " + row.failure
-    errors = f", {row.errors} article(s) failed" if row.errors else ""
+    errors = f", failed calls: {row.failed_calls}" if row.errors else ""
     return (
         f"{row.sources} sources, {row.sentences} sentences, {row.rejections} rejected{errors} "
         f"({row.calls} calls, {row.cache_hits} cached) -> {row.report}"
