@@ -29,16 +29,15 @@ _MODULES = {
         "Claim",
         "ClaimKind",
         "Conflict",
-        "DraftCheck",
         "Evidence",
         "NumberCheck",
         "QuoteMatch",
         "Rejection",
         "Sentence",
         "Source",
-        "Summary",
         "Usage",
     ),
+    "summarize.report": ("DraftCheck", "Summary"),
     "summarize.numbers": ("check_numbers",),
     "summarize.settings": ("Settings",),
     "summarize.sources": ("load_sources",),
@@ -67,18 +66,20 @@ if TYPE_CHECKING:
         Claim as Claim,
         ClaimKind as ClaimKind,
         Conflict as Conflict,
-        DraftCheck as DraftCheck,
         Evidence as Evidence,
         NumberCheck as NumberCheck,
         QuoteMatch as QuoteMatch,
         Rejection as Rejection,
         Sentence as Sentence,
         Source as Source,
-        Summary as Summary,
         Usage as Usage,
     )
     from summarize.numbers import (
         check_numbers as check_numbers,
+    )
+    from summarize.report import (
+        DraftCheck as DraftCheck,
+        Summary as Summary,
     )
     from summarize.settings import (
         Settings as Settings,

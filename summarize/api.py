@@ -25,7 +25,8 @@ from summarize.compose import Composition
 from summarize.errors import ConfigError, ModelError
 from summarize.extract import ArticleResult
 from summarize.llm import LLM
-from summarize.models import ArticleError, Source, Summary
+from summarize.models import ArticleError, Source
+from summarize.report import Summary
 from summarize.settings import NO_KEY, Settings
 from summarize.sources import load_sources
 from summarize.windows import extract_windowed, window_count

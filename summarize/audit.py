@@ -52,8 +52,9 @@ from summarize.audit_text import (
 )
 from summarize.errors import InputError
 from summarize.fetch import is_url
-from summarize.models import AuditKind, Backing, CheckedItem, DraftCheck, DraftSpan, Source
+from summarize.models import AuditKind, Backing, CheckedItem, DraftSpan, Source
 from summarize.numbers import Number, check_numbers, detect_decimal, find_numbers
+from summarize.report import DraftCheck
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 from summarize.sources import load_sources, source_from_text
 from summarize.verify import TOO_SHORT, SourceIndex, index_for, quotations

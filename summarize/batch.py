@@ -134,9 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=_positive,
-        default=8,
         metavar="N",
-        help="requests in flight over all stories (default 8)",
+        help=f"requests in flight over all stories (default: {STORIES_AT_ONCE} stories at once, "
+        f"each at most {STORY_CAP} and adapting to the server)",
     )
     p.add_argument("--max-article-chars", type=_positive, default=DEFAULT_MAX_ARTICLE_CHARS)
     p.add_argument("--window-chars", type=_positive, default=60_000, metavar="N")
@@ -180,14 +180,16 @@ def main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return 130
-    except SummarizeError as exc:
+    except SummarizeError as exc:  # the same exit code with --debug, which adds the traceback
         if args.debug:
-            raise
+            from summarize.errors import print_traceback
+
+            print_traceback()
         from summarize.errors import ConfigError
 
         print(f"summarize batch: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
-    table = render_table(rows, settings.model)
+    table = render_table(rows, settings.model, batch_api=settings.batch_api)
     sys.stdout.write(table)
     _write(out / "batch.md", table)
     _write(out / "batch.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -353,9 +355,15 @@ async def _story(
         row.failure, row.model_failure = str(exc), isinstance(exc, ModelError)
         return row
     except Exception as exc:  # one story's bug must not end the others
+        from summarize.errors import describe
+
         if args.debug:
-            raise
-        row.failure = f"internal error: {exc!r} (run with --debug)"
+            from summarize.errors import print_traceback
+
+            print_traceback()
+        row.failure = f"internal error: {describe(exc)}" + (
+            "" if args.debug else " (run with --debug)"
+        )
         return row
     usage = summary.usage
     row.report = report.name
@@ -383,7 +391,7 @@ def estimate_cost(
 # --------------------------------------------------------------------------- output
 
 
-def render_table(rows: list[Row], model: str) -> str:
+def render_table(rows: list[Row], model: str, *, batch_api: bool = False) -> str:
     """The final table, a total line, and what the cost column means."""
     head = ("story", "sources", "sentences", "rejections", "calls", "cached", "tokens", "cost")
     body = [
@@ -424,9 +432,10 @@ def render_table(rows: list[Row], model: str) -> str:
         lines.append("  ".join([*cells, line[-1]]).rstrip())
         if n in (0, len(table) - 2):
             lines.append("  ".join("-" * w for w in [*widths, 6]))
+    price = "half the list price (Batch API)" if batch_api else "list price"
     note = (
-        f"cost: this run's calls at {model}'s list price (an estimate); answers from the cache "
-        "cost nothing"
+        f"cost: this run's calls at {model}'s {price} (an estimate); answers from the cache "
+        "cost nothing; a failed story's calls are not counted"
         if estimate_cost(model, 0, 0) is not None
         else f"cost: no list price known for {model}"
     )
@@ -453,7 +462,7 @@ def _render(summary: Summary, fmt: str) -> str:
 
 
 def _can_render(fmt: str) -> bool:
-    from summarize.models import Summary
+    from summarize.report import Summary
 
     return hasattr(Summary, {"markdown": "to_markdown", "json": "to_json"}.get(fmt, "to_html"))
 

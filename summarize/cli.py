@@ -132,15 +132,10 @@ class _Completion(argparse.Action):
 
 
 def version() -> str:
-    """The installed distribution's version (package metadata), else the source tree's."""
-    from importlib.metadata import PackageNotFoundError, version as installed
+    """The installed distribution's version (summarize.version reads the package metadata)."""
+    from summarize.version import VERSION
 
-    try:
-        return installed("summarize")
-    except PackageNotFoundError:
-        from summarize import __version__
-
-        return __version__
+    return VERSION
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,7 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 SUBCOMMANDS: dict[str, str] = {
     "batch": "summarize.batch:main",
-    "check": "summarize.audit_output:main",
+    "check": "summarize.cli_check:main",
 }
 """Subcommand name -> "module:function" taking the remaining argv and returning an exit code;
 imported only when used. `summarize PATH...` (no subcommand) summarizes; a path that happens
@@ -276,18 +271,22 @@ def main(argv: list[str] | None = None) -> int:
 
 def _failed(exc: Exception, args: argparse.Namespace) -> int:
     """One redacted line on stderr (after the traceback with --debug); the exit code for exc."""
-    from summarize.errors import ConfigError, ModelError, SummarizeError
+    from summarize.errors import (
+        ConfigError,
+        ModelError,
+        SummarizeError,
+        describe,
+        one_line,
+        print_traceback,
+    )
 
     if args.debug:
-        import traceback
-
-        traceback.print_exc()
+        print_traceback()
     if isinstance(exc, SummarizeError):
-        _say(f"{_one_line(str(exc))}{_hint(args, exc)}")
+        _say(f"{one_line(str(exc))}{_hint(args, exc)}")
     else:
-        what = _one_line(f"{type(exc).__name__}: {exc}")
         hint = "" if args.debug else " (run with --debug for the traceback)"
-        _say(f"internal error: {what}{hint}")
+        _say(f"internal error: {describe(exc)}{hint}")
         return EXIT_ERROR
     if isinstance(exc, ModelError):
         return EXIT_MODEL
@@ -296,17 +295,9 @@ def _failed(exc: Exception, args: argparse.Namespace) -> int:
     return EXIT_ERROR
 
 
-def _one_line(text: str) -> str:
-    """Whitespace collapsed, anything key-like redacted, at most 400 characters."""
-    from summarize.llm import _redact
-
-    line = _redact(" ".join(text.split()), os.environ.get("OPENAI_API_KEY"))
-    return line if len(line) <= 400 else line[:399] + "…"
-
-
 def _run(args: argparse.Namespace) -> int:
     from summarize.api import Summarizer
-    from summarize.errors import ConfigError, OutputError
+    from summarize.errors import ConfigError, OutputError, one_line
     from summarize.fetch import is_url
     from summarize.paths import check_not_an_input
     from summarize.sources import load_sources
@@ -367,7 +358,7 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(text)
     for error in summary.errors:
         where = f"{error.path}: " if error.path else ""  # the message starts with the id
-        _say(f"{where}{_one_line(error.error)}{_hint(args, error.error)}")
+        _say(f"{where}{one_line(error.error)}{_hint(args, error.error)}")
     if args.record and summary.usage.calls == 0:
         _say(
             f"note: nothing recorded in {args.record}: every answer came from the cache "

@@ -25,6 +25,8 @@ ModelError to exit 4, whether or not --debug is given; --debug only adds the tra
 
 from __future__ import annotations
 
+import re
+
 
 class SummarizeError(Exception):
     """Base class: the message is a single line a user can act on."""
@@ -101,3 +103,37 @@ class UnparseableResponse(ModelError):
 
 class MalformedResponse(ModelError):
     pass
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """A message fit for one stderr line: whitespace collapsed, anything key-like redacted
+    (the API key itself, sk-... and Bearer tokens), at most `limit` characters."""
+    import os
+
+    line = redact(" ".join(text.split()), os.environ.get("OPENAI_API_KEY"))
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception as one safe line: its type and message, never its repr (a
+    repr can hold a whole request, headers included)."""
+    return one_line(f"{type(exc).__name__}: {exc}")
+
+
+def print_traceback() -> None:
+    """The exception being handled, as a traceback on stderr (--debug), redacted like a line."""
+    import os
+    import sys
+    import traceback
+
+    sys.stderr.write(redact(traceback.format_exc(), os.environ.get("OPENAI_API_KEY")))
+
+
+_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
+
+
+def redact(text: str, key: str | None = None) -> str:
+    """`text` with the API key, and anything shaped like a key or a bearer token, removed."""
+    if key and len(key) >= 4:
+        text = text.replace(key, "[redacted]")
+    return _SECRET.sub("[redacted]", text)

@@ -36,10 +36,10 @@ def fetch(url: str) -> tuple[bytes, str, bool, str | None]:
     server named; an InputError naming `url` on any failure."""
     import httpx2
 
-    from summarize import __version__
+    from summarize.version import VERSION
 
     headers = {
-        "User-Agent": f"summarize/{__version__} (news summarizer; one request per article)",
+        "User-Agent": f"summarize/{VERSION} (news summarizer; one request per article)",
         "Accept": "text/html, application/xhtml+xml, text/plain;q=0.9",
     }
     timeout = httpx2.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT)

@@ -55,6 +55,7 @@ from summarize.errors import (
     SummarizeError,
     TruncatedResponse,
     UnparseableResponse,
+    redact,
 )
 from summarize.limiter import NORMAL, URGENT, Limiter
 from summarize.models import Usage
@@ -75,7 +76,6 @@ MAX_ABSORBED = 16
 """Overloads per call that the limiter takes the blame for before they count as retries."""
 
 _VALIDATION = re.compile(r"\bvalidation errors? for \w+|\[type=\w+_error\b")
-_SECRET = re.compile(r"\bsk-[A-Za-z0-9_\-]{8,}|\b[Bb]earer\s+\S+")
 _REFUSAL = re.compile(
     r"\bI(?:['’]m| am) (?:sorry|unable)|\bI (?:can(?:no|['’])t|won['’]t)\b"
     r"|\bunable to (?:help|assist|comply)",
@@ -380,7 +380,7 @@ class LLM:
 
     def _clean(self, text: str) -> str:
         """One line, at most 300 characters, with the API key and anything key-like removed."""
-        return _redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
+        return redact(" ".join(text.split()), self.settings.resolved_api_key())[:300]
 
 
 class _Call:
@@ -390,12 +390,6 @@ class _Call:
         self.order = order
         self.priority = priority
         self.absorbed = 0
-
-
-def _redact(text: str, key: str | None = None) -> str:
-    if key and len(key) >= 4:
-        text = text.replace(key, "[redacted]")
-    return _SECRET.sub("[redacted]", text)
 
 
 def _root_cause(exc: BaseException) -> BaseException:
@@ -559,7 +553,7 @@ class _QuietRetryLog(logging.Filter):
     ourselves, so demote those records to DEBUG and strip anything key-like from them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = _redact(record.getMessage()), None
+        record.msg, record.args = redact(record.getMessage()), None
         if record.levelno > logging.DEBUG:
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
         return True

@@ -338,22 +338,6 @@ class Summary(BaseModel):
         """What the checks took out for good (every rejection but the repaired drafts)."""
         return [r for r in self.rejections if r.outcome != "repaired"]
 
-    def to_markdown(self) -> str:
-        from summarize.render import to_markdown
-
-        return to_markdown(self)
-
-    def to_json(self, *, include_text: bool = False) -> str:
-        from summarize.render import to_json
-
-        return to_json(self, include_text=include_text)
-
-    def to_html(self) -> str:
-        """A self-contained page: click a footnote to see its passage marked in the article."""
-        from summarize.html import to_html
-
-        return to_html(self)
-
 
 # --------------------------------------------------------------------------- draft audit (#15)
 # What `summarize check` reports about a draft written elsewhere; built by summarize.audit.
@@ -436,18 +420,3 @@ class DraftCheck(BaseModel):
             if k in unbacked
         )
         return f"{counts}; {len(unbacked)} unbacked" + (f" ({detail})" if detail else "")
-
-    def to_markdown(self) -> str:
-        from summarize.audit_output import to_markdown
-
-        return to_markdown(self)
-
-    def to_json(self) -> str:
-        from summarize.audit_output import to_json
-
-        return to_json(self)
-
-    def to_html(self) -> str:
-        from summarize.audit_output import to_html
-
-        return to_html(self)

@@ -14,7 +14,8 @@ from hypothesis import given, settings, strategies as st
 import summarize
 from summarize.audit import Checker, read_draft
 from summarize.audit_text import mask_markdown, split_sentences
-from summarize.models import CheckedItem, DraftCheck
+from summarize.models import CheckedItem
+from summarize.report import DraftCheck
 from summarize.sources import load_sources, source_from_text
 from summarize.testing import FakeOpenAIServer, extractive_model
 

@@ -28,8 +28,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from summarize.api import Summarizer
 from summarize.errors import SummarizeError
 from summarize.extract import check_claim
-from summarize.models import ExtractedClaim, Summary
+from summarize.models import ExtractedClaim
 from summarize.numbers import check_numbers
+from summarize.report import Summary
 from summarize.testing import Reply, completion_for, extractive_model
 from summarize.verify import quotations, verify_quote
 

@@ -90,7 +90,7 @@ def test_an_internal_error_is_one_redacted_line_with_or_without_debug(
     (line,) = [x for x in err.strip().splitlines() if not x.startswith("summarize: note:")]
     assert line.startswith("summarize: internal error: UnicodeEncodeError") and "SECRET" not in err
     debug_code, _, debug_err = run(capsys, A, "--replay", FIXTURES, "--debug")
-    assert debug_code == code and "Traceback" in debug_err
+    assert debug_code == code and "Traceback" in debug_err and "SECRET" not in debug_err
     assert debug_err.strip().splitlines()[-1].startswith("summarize: internal error:")
 
 
@@ -583,3 +583,34 @@ def test_the_readme_exit_code_table_lists_exactly_the_codes_the_cli_returns() ->
     returned = {value for name, value in vars(cli).items() if name.startswith("EXIT_")}
     assert listed == returned == {0, 1, 2, 3, 4, 5, 130}
     assert all(f"{code} " in cli.EXAMPLES for code in returned)
+
+
+@pytest.mark.parametrize("debug", [[], ["--debug"]])
+def test_subcommands_keep_their_exit_codes_with_debug_and_redact(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, debug: list[str]
+) -> None:
+    from summarize.errors import InputError
+
+    monkeypatch.setenv("OPENAI_API_KEY", KEY)
+
+    def leaky(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError(f"request failed: {{'Authorization': 'Bearer {KEY}'}}\nmore")
+
+    def bad_stories(*args: Any, **kwargs: Any) -> None:
+        raise InputError(str(tmp_path), "no stories here")
+
+    monkeypatch.setattr("summarize.cli_check._run", leaky)
+    monkeypatch.setattr("summarize.batch.read_stories", bad_stories)
+    check = main(["check", "draft.md", "--sources", str(A), *debug])
+    check_err = capsys.readouterr().err
+    batch = main(["batch", str(tmp_path), "-o", str(tmp_path / "out"), *debug])
+    batch_err = capsys.readouterr().err
+    assert (check, batch) == (1, 1)
+    assert "SECRET" not in check_err and "SECRET" not in batch_err
+    assert (
+        check_err.strip()
+        .splitlines()[-1]
+        .startswith("summarize check: internal error: RuntimeError: request failed:")
+    )
+    assert batch_err.strip().splitlines()[-1] == f"summarize batch: {tmp_path}: no stories here"
+    assert ("Traceback" in check_err + batch_err) == bool(debug)

@@ -28,8 +28,8 @@ from summarize.models import (
     Rejection,
     Sentence,
     Source,
-    Summary,
 )
+from summarize.report import Summary
 
 # Markup an article or a model might carry, including an end tag for the embedded JSON block,
 # a comment opener (which changes how a <script> block is parsed) and astral characters

@@ -28,10 +28,10 @@ from summarize.models import (
     Rejection,
     Sentence,
     Source,
-    Summary,
     Usage,
 )
 from summarize.render import to_json, to_markdown
+from summarize.report import Summary
 
 GOLDEN = Path(__file__).parent / "golden"
 
