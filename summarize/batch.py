@@ -21,6 +21,7 @@ import os
 import re
 import sys
 import warnings
+from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, cast
@@ -88,6 +89,7 @@ class Row:
     sentences: int = 0
     rejections: int = 0
     errors: int = 0
+    failed_calls: str = ""
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
@@ -101,7 +103,7 @@ class Row:
         if self.failure:
             return "failed: " + self.failure
         if self.errors:
-            return f"{self.errors} article(s) failed"
+            return f"failed calls: {self.failed_calls}"
         return "ok"
 
 
@@ -134,9 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--concurrency",
         type=_positive,
-        default=8,
         metavar="N",
-        help="requests in flight over all stories (default 8)",
+        help=f"requests in flight over all stories (default: {STORIES_AT_ONCE} stories at once, "
+        f"each at most {STORY_CAP} and adapting to the server)",
     )
     p.add_argument("--max-article-chars", type=_positive, default=DEFAULT_MAX_ARTICLE_CHARS)
     p.add_argument("--window-chars", type=_positive, default=60_000, metavar="N")
@@ -189,7 +191,7 @@ def main(argv: list[str]) -> int:
 
         print(f"summarize batch: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
-    table = render_table(rows, settings.model)
+    table = render_table(rows, settings.model, batch_api=settings.batch_api)
     sys.stdout.write(table)
     _write(out / "batch.md", table)
     _write(out / "batch.json", json.dumps([asdict(r) for r in rows], indent=2) + "\n")
@@ -369,6 +371,8 @@ async def _story(
     row.report = report.name
     row.sources, row.sentences = len(summary.sources), len(summary.sentences)
     row.rejections, row.errors = len(summary.rejections), len(summary.errors)
+    stages = Counter(e.stage for e in summary.errors)
+    row.failed_calls = ", ".join(f"{n} {stage}" for stage, n in sorted(stages.items()))
     row.calls, row.cache_hits = usage.calls, usage.cache_hits
     row.prompt_tokens, row.completion_tokens = usage.prompt_tokens, usage.completion_tokens
     row.cost = estimate_cost(summarizer.settings.model, row.prompt_tokens, row.completion_tokens)
@@ -391,7 +395,7 @@ def estimate_cost(
 # --------------------------------------------------------------------------- output
 
 
-def render_table(rows: list[Row], model: str) -> str:
+def render_table(rows: list[Row], model: str, *, batch_api: bool = False) -> str:
     """The final table, a total line, and what the cost column means."""
     head = ("story", "sources", "sentences", "rejections", "calls", "cached", "tokens", "cost")
     body = [
@@ -432,9 +436,10 @@ def render_table(rows: list[Row], model: str) -> str:
         lines.append("  ".join([*cells, line[-1]]).rstrip())
         if n in (0, len(table) - 2):
             lines.append("  ".join("-" * w for w in [*widths, 6]))
+    price = "half the list price (Batch API)" if batch_api else "list price"
     note = (
-        f"cost: this run's calls at {model}'s list price (an estimate); answers from the cache "
-        "cost nothing"
+        f"cost: this run's calls at {model}'s {price} (an estimate); answers from the cache "
+        "cost nothing; a failed story's calls are not counted"
         if estimate_cost(model, 0, 0) is not None
         else f"cost: no list price known for {model}"
     )
@@ -448,7 +453,7 @@ def _money(value: float | None) -> str:
 def _progress(row: Row) -> str:
     if row.failure:
         return "failed: " + row.failure
-    errors = f", {row.errors} article(s) failed" if row.errors else ""
+    errors = f", failed calls: {row.failed_calls}" if row.errors else ""
     return (
         f"{row.sources} sources, {row.sentences} sentences, {row.rejections} rejected{errors} "
         f"({row.calls} calls, {row.cache_hits} cached) -> {row.report}"

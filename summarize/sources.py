@@ -130,7 +130,7 @@ def read_source(
     return source
 
 
-def read_url(url: str, *, max_chars: int = 200_000) -> Source:
+def read_url(url: str, *, max_chars: int = DEFAULT_MAX_ARTICLE_CHARS) -> Source:
     """Fetch one article page (see summarize.fetch); the Source keeps the URL and the sha256
     of the bytes received, and its text is what trafilatura extracts from them."""
     from summarize.fetch import fetch, url_id

@@ -105,12 +105,17 @@ def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
 
 
 def test_one_storys_failure_loses_nothing_else(tmp_path, capsys):
-    stories = make_stories(tmp_path / "day", 3)
+    stories = make_stories(tmp_path / "day", 4)
     (stories / "story-001" / "a0.txt").write_text("", "utf-8")  # unreadable input
     (stories / "story-002" / "a1.txt").write_text("FAILME " + article(2, 1), "utf-8")
+    (stories / "story-003" / "a1.txt").write_text(
+        "The Composefail committee of town 3 met on Monday evening.\n\n" + article(3, 1), "utf-8"
+    )
 
     def responder(request: dict) -> Reply | dict:
         if "FAILME" in json.dumps(request):
+            return Reply(status=400)
+        if "Composefail" in json.dumps(request) and "ComposedSummary" in json.dumps(request):
             return Reply(status=400)
         return extractive_model(request)
 
@@ -122,14 +127,21 @@ def test_one_storys_failure_loses_nothing_else(tmp_path, capsys):
         )  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1  # a story could not be read
-    assert sorted(p.name for p in out.glob("story-*")) == ["story-000.json", "story-002.json"]
+    assert sorted(p.name for p in out.glob("story-*")) == [
+        "story-000.json",
+        "story-002.json",
+        "story-003.json",
+    ]
+    no_summary = json.loads((out / "story-003.json").read_text("utf-8"))
+    assert no_summary["claims"] and not no_summary["sentences"]  # verified claims still out
     failed_article = json.loads((out / "story-002.json").read_text("utf-8"))
     assert len(failed_article["errors"]) == 1 and failed_article["sentences"]
     lines = {line.split()[0]: line for line in captured.out.splitlines() if line.strip()}
     assert lines["story-000"].endswith("ok")
     assert "failed: " in lines["story-001"] and "the file is empty" in lines["story-001"]
-    assert lines["story-002"].endswith("1 article(s) failed")
-    assert "3 stories" in captured.out and "1 failed" in captured.out
+    assert lines["story-002"].endswith("failed calls: 1 extract")
+    assert lines["story-003"].endswith("failed calls: 1 compose")
+    assert "4 stories" in captured.out and "1 failed" in captured.out
     assert (out / "batch.md").read_text("utf-8") == captured.out
 
 
