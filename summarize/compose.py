@@ -27,7 +27,6 @@ from summarize.anchors import (
     vocabulary_test,
 )
 from summarize.conflicts import checked_conflicts, quantity_conflicts
-from summarize.errors import ModelError
 from summarize.llm import LLM
 from summarize.models import (
     ArticleError,
@@ -43,6 +42,7 @@ from summarize.models import (
 )
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
+from summarize.repair import repair_once
 from summarize.verify import index_for, is_quoted_speech, quotations
 from summarize.words import common_words, content_words, unquoted
 
@@ -339,48 +339,45 @@ async def _repair(
     checker: SentenceChecker,
     result: Composition,
 ) -> list[tuple[int, Sentence]]:
-    repair_prompt = load_prompt("repair_sentences")
-    listing = describe_sentence_failures(failures, checker.claims)
-    llm.usage.repairs += 1
-    try:
-        answer = await llm.create(
-            SentenceRepairs,
-            repair_prompt.render(failures=listing),
-            prompt_key=repair_prompt.key,
-            label="compose",
-            urgent=True,
-        )
-        repairs, repair_error = {r.number: r.sentence for r in answer.repairs}, ""
-    except ModelError as exc:
-        repairs, repair_error = {}, f" (the repair request failed: {exc})"
-        result.errors.append(ArticleError(error=f"repair call failed: {exc}", stage="repair"))
+    """One re-ask with the failing sentences and the claims they cite; what still fails is
+    dropped and recorded, a passing repair stands in the draft's place."""
+    verdicts: dict[int, Verdict] = {}
+
+    def recheck(number: int, fix: object) -> tuple[Sentence | None, str]:
+        assert isinstance(fix, ComposedSentence)
+        verdicts[number] = again = checker.check(fix, failures[number - 1][2])
+        return again.sentence, again.reasons()
+
+    prompt = load_prompt("repair_sentences")
+    outcomes, error = await repair_once(
+        llm,
+        SentenceRepairs,
+        prompt,
+        {"failures": describe_sentence_failures(failures, checker.claims)},
+        label="compose",
+        diagnoses=[verdict.reasons() for *_, verdict in failures],
+        recheck=recheck,
+    )
+    if error is not None:
+        result.errors.append(ArticleError(error=f"repair call failed: {error}", stage="repair"))
     placed = []
-    for n, (order, draft, paragraph, verdict) in enumerate(failures, 1):
-        fixed = repairs.get(n)
-        if fixed is not None:
-            again = checker.check(fixed, paragraph)
-            if again.sentence is not None:
-                again.sentence.repaired = True
-                placed.append((order, again.sentence))
-                result.rejections.append(
-                    Rejection(
-                        stage="compose",
-                        outcome="repaired",
-                        item=draft.text,
-                        reason=verdict.reasons(),
-                        repair_attempted=True,
-                    )
-                )
-                result.rejections += removals(again)
-                continue
-            reason = "still failing after repair: " + again.reasons()
-        elif n in repairs:
-            reason = "dropped by the model on repair: " + verdict.reasons()
-        else:
-            reason = "not repaired: " + verdict.reasons() + repair_error
+    for number, ((order, draft, _, verdict), outcome) in enumerate(
+        zip(failures, outcomes, strict=True), 1
+    ):
+        sentence = outcome.result
         result.rejections.append(
-            Rejection(stage="compose", item=draft.text, reason=reason, repair_attempted=True)
+            Rejection(
+                stage="compose",
+                outcome="repaired" if sentence is not None else "dropped",
+                item=draft.text,
+                reason=outcome.reason or verdict.reasons(),
+                repair_attempted=True,
+            )
         )
+        if sentence is not None:
+            sentence.repaired = True
+            placed.append((order, sentence))
+            result.rejections += removals(verdicts[number])
     return placed
 
 

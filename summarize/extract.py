@@ -31,6 +31,7 @@ from summarize.models import (
 )
 from summarize.numbers import check_numbers, detect_decimal
 from summarize.prompts import load_prompt
+from summarize.repair import repair_once
 from summarize.verify import index_for, is_quoted_speech, quotations
 from summarize.words import unquoted
 
@@ -189,58 +190,42 @@ async def _repair(
 ) -> None:
     """One re-ask carrying every diagnosis and the passages it needs (not the article again);
     what still fails becomes a Rejection."""
-    repair_prompt = load_prompt("repair_claims")
-    llm.usage.repairs += 1
+    checked: dict[int, list[Evidence]] = {}
+
+    def recheck(number: int, fix: object) -> tuple[ExtractedClaim | None, str]:
+        assert isinstance(fix, ExtractedClaim)
+        evidence, problems = check_claim(fix, source, decimal)
+        checked[number] = evidence
+        return (None, "; ".join(problems)) if problems else (fix, "")
+
+    prompt = load_prompt("repair_claims")
     failing = describe_failures(failures, source, decimal)
-    try:
-        answer = await llm.create(
-            ClaimRepairs,
-            repair_prompt.render(source_id=source.id, failures=failing),
-            prompt_key=repair_prompt.key,
-            label=source.id,
-            urgent=True,
-        )
-        repairs = {r.number: r for r in answer.repairs}
-        repair_error = None
-    except ModelError as exc:
-        repairs, repair_error = {}, str(exc)
+    outcomes, error = await repair_once(
+        llm,
+        ClaimRepairs,
+        prompt,
+        {"source_id": source.id, "failures": failing},
+        label=source.id,
+        diagnoses=["; ".join(problems) for _, problems in failures],
+        recheck=recheck,
+    )
+    if error is not None:
         result.repair_error = ArticleError(
             source_id=source.id,
             path=source.path,
-            error=f"repair call failed: {exc}",
+            error=f"repair call failed: {error}",
             stage="repair",
         )
-
-    for number, (claim, problems) in enumerate(failures, 1):
-        repair = repairs.get(number)
-        if repair is not None and repair.claim is not None:
-            evidence, new_problems = check_claim(repair.claim, source, decimal)
-            if not new_problems:
-                result.claims.append(_claim(repair.claim, source, evidence, repaired=True))
-                result.rejections.append(
-                    Rejection(
-                        stage="extract",
-                        outcome="repaired",
-                        source_id=source.id,
-                        item=claim.statement,
-                        reason="; ".join(problems),
-                        repair_attempted=True,
-                    )
-                )
-                continue
-            reason = "still unverified after repair: " + "; ".join(new_problems)
-        elif repair is not None:
-            reason = "withdrawn by the model on repair: " + "; ".join(problems)
-        elif repair_error is not None:
-            reason = "; ".join(problems) + f" (repair failed: {repair_error})"
-        else:
-            reason = "not repaired: " + "; ".join(problems)
+    for number, ((claim, problems), outcome) in enumerate(zip(failures, outcomes, strict=True), 1):
+        if outcome.result is not None:
+            result.claims.append(_claim(outcome.result, source, checked[number], repaired=True))
         result.rejections.append(
             Rejection(
                 stage="extract",
+                outcome="repaired" if outcome.result is not None else "dropped",
                 source_id=source.id,
                 item=claim.statement,
-                reason=reason,
+                reason=outcome.reason or "; ".join(problems),
                 repair_attempted=True,
             )
         )

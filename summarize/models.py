@@ -75,6 +75,10 @@ class ClaimRepair(_Asked):
     number: int
     claim: ExtractedClaim | None
 
+    @property
+    def fix(self) -> ExtractedClaim | None:
+        return self.claim
+
 
 class ClaimRepairs(_Asked):
     """Fixes for the failing claims."""
@@ -113,6 +117,10 @@ class ComposedSummary(_Asked):
 class SentenceRepair(_Asked):
     number: int
     sentence: ComposedSentence | None
+
+    @property
+    def fix(self) -> ComposedSentence | None:
+        return self.sentence
 
 
 class SentenceRepairs(_Asked):

@@ -95,7 +95,7 @@ def test_claim_still_wrong_after_repair_is_rejected_with_new_diagnosis(seed):
     llm = QueuedLLM({"claims": [wrong]}, {"repairs": [{"number": 1, "claim": still}]})
     result = run(extract_article(llm, seed))
     assert not result.claims
-    assert "still unverified after repair" in result.rejections[0].reason
+    assert "still failing after repair" in result.rejections[0].reason
     assert "amazing" in result.rejections[0].reason
 
 
@@ -126,7 +126,7 @@ def test_repair_failure_keeps_verified_claims(seed):
     )
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == ["Revenue was $11.08 billion."]
-    assert "repair failed" in result.rejections[0].reason
+    assert "the repair request failed" in result.rejections[0].reason
 
 
 def test_model_failure_ends_only_that_article(seed):
