@@ -101,7 +101,12 @@ def proper_names(
     """
     common = is_common or (lambda w: w.casefold() in STOPWORDS)
     hidden = list(skip)
-    tokens = [m for m in _TOKEN.finditer(text) if not any(a <= m.start() < b for a, b in hidden)]
+    tokens = [
+        m
+        for m in _TOKEN.finditer(text)
+        if not any(a <= m.start() < b for a, b in hidden)
+        and not (m.start() and text[m.start() - 1].isalnum())  # "6.28PM", "H5N1": no name
+    ]
     title_case = _is_title_case(text)
     names: list[Name] = []
     run: list[re.Match[str]] = []

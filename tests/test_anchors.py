@@ -38,6 +38,7 @@ def names(text: str) -> list[str]:
         ("It was made by Industrial Light & Magic.", ["Industrial Light & Magic"]),
         ("Netflix Uses Generative AI for a Building Collapse", ["Netflix"]),  # title case
         ("He said: “Ask Scanline VFX”, then left.", []),  # quotations are skipped by callers
+        ("The video aired at 6.28PM on Channel 4.", ["Channel"]),  # "PM" is glued to a digit
     ],
 )
 def test_proper_names(text: str, expected: list[str]) -> None:
@@ -122,7 +123,7 @@ def test_negations_inside_quotations_are_left_to_the_verbatim_check() -> None:
 
 WORDS = st.sampled_from(
     "the council never approved tunnel Netflix said not without AI replace scene Peters "
-    "rather than no cost budget Eyeline Studios of America".split()
+    "rather than no cost budget Eyeline Studios of America 6.28PM H5N1 Q2 O'Brien's".split()
 )
 
 

@@ -3,31 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from importlib.metadata import version
 
 import pytest
-from conftest import FIXTURES, ROOT, SEEDS
+from conftest import FIXTURES, ROOT, SEEDS, run_cli
 
 from summarize.cli import main
 from summarize.testing import FakeOpenAIServer, Reply, completion_for, extractive_model
-
-
-def run_cli(
-    *args: str, input: str | None = None, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "summarize", *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        cwd=ROOT,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
@@ -408,3 +393,17 @@ def test_settings_alone_hold_the_defaults():
         a.dest for a in build_parser()._actions if a.dest in names and a.default is not None
     ]
     assert repeated == []
+
+
+def test_the_entry_point_runs_the_demo_in_its_own_process():
+    """The one subprocess test: `python -m summarize` as a user runs it (the others call
+    main(argv) in-process, which is the same code)."""
+    result = subprocess.run(
+        [sys.executable, "-m", "summarize", str(SEEDS), "--replay", str(FIXTURES), "--no-cache"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("# ") and "[^1]:" in result.stdout and result.stderr == ""
