@@ -340,7 +340,8 @@ def _run(args: argparse.Namespace) -> int:
             "note: only one article: nothing can be consensus, so every point will be "
             "reported by one source only"
         )
-    show_progress = not args.quiet and sys.stderr.isatty()
+    # a Batch API run waits for hours: its batch ids belong in any log, not only on a terminal
+    show_progress = not args.quiet and (sys.stderr.isatty() or args.batch_api)
     progress = (lambda line: print(line, file=sys.stderr)) if show_progress else None
     summary = summarizer.run(sources, progress=progress)
 

@@ -143,3 +143,16 @@ def test_batch_command_puts_every_storys_wave_in_one_batch(tmp_path: Path, capsy
         "harbour.md",
         "storm.md",
     ]
+
+
+def test_the_command_line_names_its_batches_even_without_a_terminal(tmp_path, capsys):
+    paths = []
+    for n, text in enumerate(ARTICLES):
+        paths.append(tmp_path / f"a{n}.txt")
+        paths[-1].write_text(text, "utf-8")
+    with FakeBatchServer(extractive_model) as server:
+        code = main([*map(str, paths), "--base-url", server.base_url, "--batch-api"])
+    captured = capsys.readouterr()
+    assert code == 0 and server.direct == 0 and captured.out.startswith("# ")
+    submitted = [line for line in captured.err.splitlines() if "submitted batch" in line]
+    assert len(submitted) == 2 and "3 requests" in submitted[0]  # stderr is not a tty here
