@@ -26,12 +26,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from summarize.compose import (
-    SINGLE_SOURCE,
     Composition,
+    Place,
     SentenceChecker,
     checked_title,
     claims_listing,
     compose,
+    drafted,
+    place_by_support,
     removals,
 )
 from summarize.conflicts import quantity_conflicts
@@ -249,15 +251,13 @@ async def _merge(
         )
     by_id = {p.id: p for p in partials}
     used: set[str] = set()
-    drafts = [(s, i) for i, p in enumerate(draft.paragraphs) for s in p.sentences]
-    drafts += [(s, SINGLE_SOURCE) for s in draft.single_source]
-    for text, paragraph in drafts:
+    for text, place in drafted(draft):
         cited = [by_id[i] for i in dict.fromkeys(text.claim_ids) if i in by_id]
         unknown = [i for i in text.claim_ids if i not in by_id]
         expanded = ComposedSentence(
             text=text.text, claim_ids=[c for p in cited for c in p.claim_ids] + unknown
         )
-        verdict = checker.check(expanded, paragraph)
+        verdict = checker.check(expanded, place)
         if verdict.sentence is not None and not unknown:
             result.sentences.append(verdict.sentence)
             result.rejections += removals(verdict)
@@ -265,13 +265,13 @@ async def _merge(
             continue
         fresh = [p for p in cited if p.id not in used]
         used.update(p.id for p in fresh)
-        kept = [s for p in fresh if (s := _recheck(checker, p, paragraph)) is not None]
+        kept = [s for p in fresh if (s := _recheck(checker, p, place)) is not None]
         result.sentences += kept
         shown = f"; its {len(kept)} checked source sentence(s) are shown instead" if kept else ""
         result.rejections.append(
             _note(text.text, "merged sentence failed the check: " + verdict.reasons() + shown)
         )
-    _place(result.sentences, max(len(draft.paragraphs) - 1, 0))
+    place_by_support(result.sentences, last=max(len(draft.paragraphs) - 1, 0))
     result.conflicts = _conflicts(parts, claims, checker)
     return result
 
@@ -307,22 +307,13 @@ def _listing(partials: list[_Partial]) -> str:
     )
 
 
-def _recheck(checker: SentenceChecker, partial: _Partial, paragraph: int) -> Sentence | None:
+def _recheck(checker: SentenceChecker, partial: _Partial, place: Place) -> Sentence | None:
     """A group's sentence checked again against the whole run's claims."""
     draft = ComposedSentence(text=partial.sentence.text, claim_ids=partial.claim_ids)
-    sentence = checker.check(draft, paragraph).sentence
+    sentence = checker.check(draft, place).sentence
     if sentence is not None:
         sentence.repaired = partial.sentence.repaired
     return sentence
-
-
-def _place(sentences: list[Sentence], last: int) -> None:
-    """One source is never consensus; more than one is never 'one source only'."""
-    for sentence in sentences:
-        if sentence.paragraph != SINGLE_SOURCE and sentence.support < 2:
-            sentence.paragraph = SINGLE_SOURCE
-        elif sentence.paragraph == SINGLE_SOURCE and sentence.support >= 2:
-            sentence.paragraph = last
 
 
 def _conflicts(

@@ -36,6 +36,7 @@ from summarize.models import (
     ComposedSummary,
     Conflict,
     Rejection,
+    Section,
     Sentence,
     SentenceRepairs,
     Source,
@@ -46,7 +47,9 @@ from summarize.repair import repair_once
 from summarize.verify import index_for, is_quoted_speech, quotations
 from summarize.words import common_words, content_words, unquoted
 
-SINGLE_SOURCE = -1
+Place = tuple[Section, int]
+"""A drafted sentence's section and its paragraph there."""
+SINGLE_SOURCE: Place = ("single_source", 0)
 
 
 @dataclass
@@ -113,7 +116,7 @@ class SentenceChecker:
             [s.text for s in sources] + [c.statement for c in claims]
         )
 
-    def check(self, draft: ComposedSentence, paragraph: int) -> Verdict:
+    def check(self, draft: ComposedSentence, place: Place) -> Verdict:
         """The checked sentence (or None), the citations removed, and what sinks it."""
         text = draft.text.strip()
         verdict = Verdict(sentence=None)
@@ -163,7 +166,8 @@ class SentenceChecker:
         verdict.sentence = Sentence(
             text=text,
             citations=[cit for claims in backing.values() for c in claims for cit in c.citations()],
-            paragraph=paragraph,
+            section=place[0],
+            paragraph=place[1],
             support=len(backing),
         )
         return verdict
@@ -268,28 +272,22 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
                 stage="compose", outcome="title replaced", item=draft.title, reason=title_problem
             )
         )
-    drafts = [(s, i) for i, p in enumerate(draft.paragraphs) for s in p.sentences]
-    drafts += [(s, SINGLE_SOURCE) for s in draft.single_source]
+    drafts = drafted(draft)
 
     placed: list[tuple[int, Sentence]] = []
-    failures: list[tuple[int, ComposedSentence, int, Verdict]] = []
-    for order, (text, paragraph) in enumerate(drafts):
-        verdict = checker.check(text, paragraph)
+    failures: list[tuple[int, ComposedSentence, Place, Verdict]] = []
+    for order, (text, place) in enumerate(drafts):
+        verdict = checker.check(text, place)
         if verdict.sentence is None:
-            failures.append((order, text, paragraph, verdict))
+            failures.append((order, text, place, verdict))
         else:
             placed.append((order, verdict.sentence))
             result.rejections += removals(verdict)
     if failures:
         placed += await _repair(llm, failures, checker, result)
 
-    last = max(len(draft.paragraphs) - 1, 0)
-    for _, sentence in sorted(placed, key=lambda p: p[0]):
-        if sentence.paragraph != SINGLE_SOURCE and sentence.support < 2:
-            sentence.paragraph = SINGLE_SOURCE
-        elif sentence.paragraph == SINGLE_SOURCE and sentence.support >= 2:
-            sentence.paragraph = last
-        result.sentences.append(sentence)
+    result.sentences = [sentence for _, sentence in sorted(placed, key=lambda p: p[0])]
+    place_by_support(result.sentences, last=max(len(draft.paragraphs) - 1, 0))
 
     found = quantity_conflicts(claims, checker.decimals)
     proposed, rejected = checked_conflicts(
@@ -298,6 +296,24 @@ async def compose(llm: LLM, claims: list[Claim], sources: list[Source]) -> Compo
     result.conflicts = _merge_conflicts(found, proposed)
     result.rejections += rejected
     return result
+
+
+def drafted(draft: ComposedSummary) -> list[tuple[ComposedSentence, Place]]:
+    """The draft's sentences in order, each with the place the composer gave it."""
+    places: list[tuple[ComposedSentence, Place]] = [
+        (s, ("consensus", i)) for i, p in enumerate(draft.paragraphs) for s in p.sentences
+    ]
+    return places + [(s, SINGLE_SOURCE) for s in draft.single_source]
+
+
+def place_by_support(sentences: list[Sentence], *, last: int) -> None:
+    """One source is never consensus; more than one is never "reported by one source only"
+    (such a sentence joins the last consensus paragraph)."""
+    for sentence in sentences:
+        if sentence.section == "consensus" and sentence.support < 2:
+            sentence.section, sentence.paragraph = SINGLE_SOURCE
+        elif sentence.section == "single_source" and sentence.support >= 2:
+            sentence.section, sentence.paragraph = "consensus", last
 
 
 def removals(verdict: Verdict) -> list[Rejection]:
@@ -316,7 +332,7 @@ def removals(verdict: Verdict) -> list[Rejection]:
 
 
 def describe_sentence_failures(
-    failures: list[tuple[int, ComposedSentence, int, Verdict]], claims: dict[str, Claim]
+    failures: list[tuple[int, ComposedSentence, Place, Verdict]], claims: dict[str, Claim]
 ) -> str:
     """The compose repair request: each failing sentence, its problems (which quote the
     numbers and passages it should have used) and the claims it cites, listed as for the
@@ -335,7 +351,7 @@ def describe_sentence_failures(
 
 async def _repair(
     llm: LLM,
-    failures: list[tuple[int, ComposedSentence, int, Verdict]],
+    failures: list[tuple[int, ComposedSentence, Place, Verdict]],
     checker: SentenceChecker,
     result: Composition,
 ) -> list[tuple[int, Sentence]]:

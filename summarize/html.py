@@ -171,8 +171,12 @@ def _view(summary: Summary) -> dict[str, Any]:
         return {"text": s.text, "links": links.many(s.citations), "item": s}
 
     paragraphs = [
-        [sentence(s) for s in summary.sentences if s.paragraph == index]
-        for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0})
+        [
+            sentence(s)
+            for s in summary.sentences
+            if s.section == "consensus" and s.paragraph == index
+        ]
+        for index in sorted({s.paragraph for s in summary.sentences if s.section == "consensus"})
     ]
     conflicts = [
         {
@@ -185,7 +189,7 @@ def _view(summary: Summary) -> dict[str, Any]:
         }
         for c in summary.conflicts
     ]
-    single = [sentence(s) for s in summary.sentences if s.paragraph < 0]
+    single = [sentence(s) for s in summary.sentences if s.section == "single_source"]
     claims_by_source: dict[str, list[dict[str, Any]]] = {s.id: [] for s in summary.sources}
     for claim in summary.claims:
         evidence = [

@@ -254,10 +254,15 @@ class Citation(BaseModel):
     end: int
 
 
+Section = Literal["consensus", "single_source"]
+"""Where a sentence stands: the consensus paragraphs, or "Reported by one source only"."""
+
+
 class Sentence(BaseModel):
     text: str
     citations: list[Citation]
-    paragraph: int = Field(description="Paragraph index; -1 for the single-source section.")
+    section: Section = "consensus"
+    paragraph: int = Field(default=0, description="Its paragraph in the consensus section.")
     support: int = Field(description="How many distinct sources back the sentence.")
     repaired: bool = False
 

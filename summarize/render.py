@@ -254,8 +254,12 @@ def to_markdown(summary: Summary) -> str:
         listed = ", ".join(_listed(s) for s in summary.sources)
         blocks.append(f"_From {_plural(len(names), 'source')}: {listed}_")
 
-    for index in sorted({s.paragraph for s in summary.sentences if s.paragraph >= 0}):
-        paragraph = [_sentence(s, notes) for s in summary.sentences if s.paragraph == index]
+    for index in sorted({s.paragraph for s in summary.sentences if s.section == "consensus"}):
+        paragraph = [
+            _sentence(s, notes)
+            for s in summary.sentences
+            if s.section == "consensus" and s.paragraph == index
+        ]
         blocks.append(_line(" ".join(paragraph)))
     if any(e.stage == "compose" for e in summary.errors):
         blocks += _claims_by_source(summary, names, notes)
@@ -265,7 +269,9 @@ def to_markdown(summary: Summary) -> str:
     if summary.conflicts:
         bullets = [_conflict(c, notes, names) for c in summary.conflicts]
         blocks += ["## Where the sources differ", "\n".join(bullets)]
-    single = [f"- {_line(_sentence(s, notes))}" for s in summary.sentences if s.paragraph < 0]
+    single = [
+        f"- {_line(_sentence(s, notes))}" for s in summary.sentences if s.section == "single_source"
+    ]
     if single:
         blocks += ["## Reported by one source only", "\n".join(single)]
     left_out = _left_out(summary, names)

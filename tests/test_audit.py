@@ -141,9 +141,9 @@ def test_markdown_syntax_is_not_read_as_prose(report: DraftCheck) -> None:
 
 
 def own_draft(result: summarize.Summary) -> str:
-    paragraphs: dict[int, list[str]] = {}
+    paragraphs: dict[tuple[str, int], list[str]] = {}
     for s in result.sentences:
-        paragraphs.setdefault(s.paragraph, []).append(s.text)
+        paragraphs.setdefault((s.section, s.paragraph), []).append(s.text)
     return f"# {result.title}\n\n" + "\n\n".join(" ".join(p) for p in paragraphs.values())
 
 

@@ -75,7 +75,7 @@ def sentence(text: str, *ids: str) -> ComposedSentence:
 
 
 def check(checker: SentenceChecker, text: str, *ids: str):
-    verdict = checker.check(sentence(text, *ids), 0)
+    verdict = checker.check(sentence(text, *ids), ("consensus", 0))
     return verdict.sentence, verdict
 
 
@@ -224,11 +224,11 @@ def test_compose_repairs_then_drops_and_guards_single_source(world):
     llm = QueuedLLM(draft, repairs)
     result = asyncio.run(compose(llm, claims, sources))
     texts = {s.text: s for s in result.sentences}
-    assert texts["The collapse was finished ten times faster than usual."].paragraph == 0
+    assert texts["The collapse was finished ten times faster than usual."].section == "consensus"
     assert texts["Netflix earned $11.08 billion in revenue."].repaired
     # one source only: never shown as consensus
-    assert texts["Eyeline Studios worked on the sequence."].paragraph == -1
-    assert texts["Netflix earned $11.08 billion in revenue."].paragraph == -1
+    assert texts["Eyeline Studios worked on the sequence."].section == "single_source"
+    assert texts["Netflix earned $11.08 billion in revenue."].section == "single_source"
     dropped = [r for r in result.rejections if r.repair_attempted]
     assert [(r.outcome, r.item) for r in dropped] == [
         ("repaired", "Netflix earned $11.1 billion."),

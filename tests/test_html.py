@@ -79,7 +79,7 @@ def hostile_summary() -> Summary:
         title=PAYLOAD,
         sentences=[
             Sentence(text=PAYLOAD, citations=cites, paragraph=0, support=1),
-            Sentence(text=PAYLOAD, citations=cites[1:], paragraph=-1, support=1),
+            Sentence(text=PAYLOAD, citations=cites[1:], section="single_source", support=1),
         ],
         conflicts=[
             Conflict(

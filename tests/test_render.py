@@ -191,7 +191,7 @@ def _summary() -> Summary:
                 text="Quayside residents have asked for a noise study, which the council says "
                 "will be done before work starts.",
                 citations=[_cite(C9)],
-                paragraph=-1,
+                section="single_source",
                 support=1,
             ),
         ],
@@ -378,7 +378,7 @@ def _nasty_summary(text: str = NASTY) -> Summary:
         title=text,
         sentences=[
             Sentence(text=text, citations=[citation], paragraph=0, support=1),
-            Sentence(text=f"- {text}", citations=[citation], paragraph=-1, support=1),
+            Sentence(text=f"- {text}", citations=[citation], section="single_source", support=1),
         ],
         conflicts=[
             Conflict(
