@@ -1,6 +1,6 @@
 """False drops of the footnote rule: true sentences that the checks take out.
 
-The stand-in model (summarize.testing.extractive_model) writes each verified claim's own words
+The stand-in model (summarize.testing.stand_in) writes each verified claim's own words
 as a summary sentence citing that claim, so every sentence it composes is true. Whatever the
 compose checks drop, or whichever citation they remove, is a false drop. Run over the seeds and
 every news cluster of ../shared/corpora (read in place), as whole pipelines on a loopback fake:
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from summarize import Summarizer
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPORA = ROOT.parent / "shared" / "corpora"
@@ -32,7 +32,7 @@ def main() -> int:
     head = ("articles", 8), ("claims", 7), ("sentences", 9), ("dropped", 8), ("cited off", 9)
     print(f"{'cluster':40} " + " ".join(f"{name:>{width}}" for name, width in head))
     total_sentences = total_drops = 0
-    with FakeOpenAIServer(lambda r: extractive_model(r, max_claims=12)) as server:
+    with FakeOpenAIServer(lambda r: stand_in(r, max_claims=12)) as server:
         for name, paths in clusters():
             summary = Summarizer(base_url=server.base_url, use_cache=False).run(paths)
             compose = [r for r in summary.rejections if r.stage == "compose"]

@@ -56,7 +56,7 @@ from summarize.testing import (  # noqa: E402
     Reply,
     capacity_limited,
     completion_for,
-    extractive_model,
+    stand_in,
 )
 
 PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
@@ -72,7 +72,7 @@ Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any]"]
 
 
 def repairing_model(request: dict[str, Any]) -> Reply | dict[str, Any]:
-    """extractive_model with mistakes a capable model makes and fixes when told: one evidence
+    """stand_in with mistakes a capable model makes and fixes when told: one evidence
     passage per article gains a word (fixed on repair), and the summary gains one sentence
     whose number no evidence has (dropped on repair)."""
     name = request["tools"][0]["function"]["name"]
@@ -89,7 +89,7 @@ def repairing_model(request: dict[str, Any]) -> Reply | dict[str, Any]:
         return completion_for(
             request, {"repairs": [{"number": n, "sentence": None} for n in range(1, count + 1)]}
         )
-    answer = extractive_model(request)
+    answer = stand_in(request)
     if not isinstance(answer, dict):
         return answer
     payload = json.loads(answer["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
@@ -118,9 +118,9 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("default", extractive_model),
+    Scenario("default", stand_in),
     Scenario("repairs", repairing_model),
-    Scenario("rate-limited", extractive_model, capacity=CAPACITY, repeats=3),
+    Scenario("rate-limited", stand_in, capacity=CAPACITY, repeats=3),
 ]
 
 

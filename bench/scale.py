@@ -3,7 +3,7 @@
     python bench/scale.py [--quick] [--repeats R] [--latency L] [--markdown FILE]
 
 Articles: `python -m summarize DIR -m gpt-4o --context-tokens 128000` against a loopback
-stand-in (summarize.testing.extractive_model) that, like OpenAI, refuses any prompt over 128,000
+stand-in (summarize.testing.stand_in) that, like OpenAI, refuses any prompt over 128,000
 tokens (characters / 4) with HTTP 400. Stories: `python -m summarize batch DIR -o OUT` over 100
 stories of 5 articles, then the same command again (warm cache). Each is paired with the same
 command at latency 0 (the pipeline's own work) and repeated: min / median / max. Floors: the
@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from run import PROXY_VARS, article_texts, machine, spread  # noqa: E402
 
 from summarize.batch import estimate_cost  # noqa: E402
-from summarize.testing import FakeOpenAIServer, Reply, error_body, extractive_model  # noqa: E402
+from summarize.testing import FakeOpenAIServer, Reply, error_body, stand_in  # noqa: E402
 
 WINDOW = 128_000
 MODEL = "gpt-4o"
@@ -71,8 +71,8 @@ class Run:
     seen: Seen
 
 
-def stand_in(latency: float, seen: Seen) -> Any:
-    """extractive_model after `latency`, refusing prompts over the window as OpenAI does."""
+def limited_stand_in(latency: float, seen: Seen) -> Any:
+    """The stand-in after `latency`, refusing prompts over the window as OpenAI does."""
 
     def responder(request: dict[str, Any]) -> Reply | dict[str, Any]:
         tokens = len(json.dumps(request["messages"], ensure_ascii=False)) // 4
@@ -87,7 +87,7 @@ def stand_in(latency: float, seen: Seen) -> Any:
                 ),
             )
         else:
-            reply = extractive_model(request)
+            reply = stand_in(request)
         with seen.lock:
             seen.requests += 1
             seen.largest_prompt = max(seen.largest_prompt, tokens)
@@ -155,7 +155,7 @@ def paired(
         ):
             seen = Seen()
             with (
-                FakeOpenAIServer(stand_in(lat, seen)) as server,
+                FakeOpenAIServer(limited_stand_in(lat, seen)) as server,
                 tempfile.TemporaryDirectory() as cache,
             ):
                 full = [*command, "--base-url", server.base_url, "--cache-dir", cache]
@@ -181,7 +181,7 @@ def article_rows(n: int, latency: float, repeats: int, env: dict[str, str]) -> l
         ungrouped = Seen()
         with (
             articles(n) as folder,
-            FakeOpenAIServer(stand_in(0.0, ungrouped)) as server,
+            FakeOpenAIServer(limited_stand_in(0.0, ungrouped)) as server,
             tempfile.TemporaryDirectory() as cache,
         ):
             before = [sys.executable, "-m", "summarize", str(folder), "-m", MODEL, "-q"]
@@ -231,7 +231,7 @@ def story_rows(
         # warm: the same command twice against one server and one cache
         seen = Seen()
         with (
-            FakeOpenAIServer(stand_in(latency, seen)) as server,
+            FakeOpenAIServer(limited_stand_in(latency, seen)) as server,
             tempfile.TemporaryDirectory() as cache,
         ):
             full = [*command, "--base-url", server.base_url, "--cache-dir", cache]

@@ -20,7 +20,7 @@ answer that trips the client's timeout (`Reply(delay=5.0)`) or a dropped connect
 (`Reply(drop=True)`).
 
 The body builders (`completion_for`, `refusal_for`, `error_body`) produce exact Chat
-Completions bodies; `extractive_model` is a ready-made responder for summarize's own prompts;
+Completions bodies; `stand_in` is a ready-made responder for summarize's own prompts;
 `capacity_limited` wraps a responder into a server that holds at most N requests at once and
 answers the rest 429 with Retry-After, as rate-limited endpoints do.
 Token counts default to a rough estimate of one token per four characters (of the request's
@@ -49,9 +49,9 @@ __all__ = [
     "capacity_limited",
     "completion_for",
     "error_body",
-    "extractive_model",
     "llama_cpp_python",
     "refusal_for",
+    "stand_in",
 ]
 
 
@@ -203,7 +203,7 @@ def recognise(request: dict[str, Any]) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any] | Reply:
+def stand_in(request: dict[str, Any], max_claims: int = 6) -> dict[str, Any] | Reply:
     """A deterministic stand-in model for end-to-end tests of summarize's own pipeline.
 
     Extraction: up to `max_claims` plain sentences of the article (5 to 40 words, no quotation
@@ -219,7 +219,7 @@ def extractive_model(request: dict[str, Any], max_claims: int = 6) -> dict[str, 
 
     found = recognise(request)
     if found is None:
-        return Reply(status=400, body=error_body("extractive_model: unrecognised request"))
+        return Reply(status=400, body=error_body("stand_in: unrecognised request"))
     prompt, values = found
     if prompt.startswith("repair_"):
         return completion_for(request, {"repairs": []})
@@ -277,7 +277,7 @@ def capacity_limited(
     return limited
 
 
-def llama_cpp_python(responder: Responder = extractive_model) -> Responder:
+def llama_cpp_python(responder: Responder = stand_in) -> Responder:
     """`responder` behind the request checks of llama-cpp-python's server (0.3.x).
 
     That server validates `response_format` with pydantic: its `type` must be "text" or

@@ -20,10 +20,10 @@ class QueuedLLM:
         self.in_flight = 0
         self.max_in_flight = 0
 
-    async def create(self, response_model, messages, *, prompt_key, label, urgent=False):
+    async def create(self, answer_type, messages, *, prompt_key, label, urgent=False):
         self.calls.append(
             {
-                "model": response_model,
+                "model": answer_type,
                 "messages": messages,
                 "prompt_key": prompt_key,
                 "label": label,
@@ -42,7 +42,7 @@ class QueuedLLM:
         if isinstance(answer, Exception):
             raise answer
         self.usage.calls += 1
-        return response_model.model_validate(answer)
+        return answer_type.model_validate(answer)
 
     async def aclose(self) -> None:
         pass

@@ -11,7 +11,7 @@ from conftest import FIXTURES, SEEDS
 
 import summarize
 from summarize.errors import ConfigError
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 
 
 def test_all_is_derived_sorted_and_matches_the_typed_imports():
@@ -74,7 +74,7 @@ def test_rerun_sends_no_request(tmp_path):
 
 def test_async_api_and_texts_with_a_configured_object():
     text = (SEEDS / "004_fabe2c775880a544.txt").read_text("utf-8")
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         summarizer = summarize.Summarizer(
             summarize.Settings(base_url=server.base_url, use_cache=False), concurrency=2
         )

@@ -17,7 +17,7 @@ from summarize.audit_text import mask_markdown, split_sentences
 from summarize.models import CheckedItem
 from summarize.report import DraftCheck
 from summarize.sources import load_sources, source_from_text
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 
 # A reporter's draft over the five seed articles, written by hand: correct items and one of
 # each planted mistake (its comments name them). The README's example runs on it too.
@@ -158,7 +158,7 @@ def test_the_demo_summary_checks_clean() -> None:
 @settings(max_examples=6, deadline=None)
 @given(st.sets(st.sampled_from(sorted(SEEDS.glob("*.txt"))), min_size=1, max_size=5))
 def test_summaries_of_any_seed_subset_check_clean(paths: set) -> None:
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         result = summarize.summarize(sorted(paths), base_url=server.base_url, use_cache=False)
     audit = summarize.check(own_draft(result), result.sources)
     assert audit.unbacked == [], [(i.text, i.diagnosis) for i in audit.unbacked]

@@ -16,7 +16,7 @@ from conftest import ROOT
 
 from summarize.batch import read_stories, report_names
 from summarize.cli import main
-from summarize.testing import FakeOpenAIServer, Reply, extractive_model
+from summarize.testing import FakeOpenAIServer, Reply, stand_in
 
 
 def article(story: int, n: int) -> str:
@@ -59,7 +59,7 @@ def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
         if hold:  # the run stalls here until it is killed; this answer is never delivered
             release.wait(60)
             return Reply(status=503)
-        return extractive_model(request)
+        return stand_in(request)
 
     command = [sys.executable, "-m", "summarize", "batch", str(stories), "-o", str(out)]
     with FakeOpenAIServer(responder) as server:
@@ -117,7 +117,7 @@ def test_one_storys_failure_loses_nothing_else(tmp_path, capsys):
             return Reply(status=400)
         if "Composefail" in json.dumps(request) and "ComposedSummary" in json.dumps(request):
             return Reply(status=400)
-        return extractive_model(request)
+        return stand_in(request)
 
     out = tmp_path / "reports"
     with FakeOpenAIServer(responder) as server:
@@ -159,7 +159,7 @@ def test_a_manifest_names_stories_and_its_errors_name_the_line(tmp_path, capsys)
     assert [s.name for s in stories] == ["Harbour / vote", "second"]
     assert stories[0].inputs[1] == tmp_path / "day" / "story-001"
     assert report_names(stories, ".md") == ["Harbour_vote.md", "second.md"]
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         assert main(["batch", str(manifest), "-o", str(tmp_path / "out"), "--base-url",
                      server.base_url, "-q"]) == 0  # fmt: skip
         assert len(server.requests) == 4 + 2  # four articles, two composes
@@ -167,7 +167,7 @@ def test_a_manifest_names_stories_and_its_errors_name_the_line(tmp_path, capsys)
     assert "_From 3 sources" in summary
 
     manifest.write_text('{"story": "a", "paths": ["x.txt"]}\n{"story": "b"}\n', "utf-8")
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         code = main(["batch", str(manifest), "-o", str(tmp_path / "o2"), "--base-url",
                      server.base_url])  # fmt: skip
         assert not server.requests  # nothing is spent on a bad manifest

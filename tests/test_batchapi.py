@@ -19,7 +19,7 @@ from summarize.testing import (
     FakeBatchServer,
     FakeOpenAIServer,
     Reply,
-    extractive_model,
+    stand_in,
 )
 
 ARTICLES = [
@@ -48,7 +48,7 @@ def run(server, **settings):
 
 
 def test_each_wave_is_one_batch_and_nothing_goes_direct():
-    with FakeBatchServer(extractive_model) as server:
+    with FakeBatchServer(stand_in) as server:
         result = run(server)
     assert server.direct == 0
     assert [len(b) for b in server.batches] == [3, 1]  # the extractions, then the compose
@@ -63,7 +63,7 @@ def test_each_wave_is_one_batch_and_nothing_goes_direct():
 
 
 def test_an_interrupted_run_waits_for_its_batch_instead_of_paying_again():
-    with FakeBatchServer(extractive_model, polls=None) as server:  # never finishes
+    with FakeBatchServer(stand_in, polls=None) as server:  # never finishes
 
         async def interrupted():
             summarizer = summarize.Summarizer(base_url=server.base_url, batch_api=True)
@@ -94,7 +94,7 @@ def test_a_failed_line_is_retried_in_a_new_batch_and_a_bad_one_is_reported():
             if marker in text and left:
                 failures[marker] -= 1
                 return Reply(status=500)  # once: retried
-        return extractive_model(request)
+        return stand_in(request)
 
     with FakeBatchServer(responder) as server:
         result = run(server)
@@ -106,7 +106,7 @@ def test_a_failed_line_is_retried_in_a_new_batch_and_a_bad_one_is_reported():
 
 
 def test_requests_an_expired_batch_never_ran_go_in_a_new_batch():
-    with FakeBatchServer(extractive_model, expire_after=2) as server:
+    with FakeBatchServer(stand_in, expire_after=2) as server:
         result = run(server)
     assert [len(b) for b in server.batches] == [3, 1, 1]  # 2 ran, 1 expired and resent
     assert server.batches[1][0] == server.batches[0][2]
@@ -115,7 +115,7 @@ def test_requests_an_expired_batch_never_ran_go_in_a_new_batch():
 
 def test_an_endpoint_without_batches_falls_back_to_ordinary_calls_with_a_warning():
     with (
-        FakeOpenAIServer(extractive_model) as server,
+        FakeOpenAIServer(stand_in) as server,
         pytest.warns(RuntimeWarning, match="has no Batch API"),
     ):
         result = run(server)
@@ -128,7 +128,7 @@ def test_batch_command_puts_every_storys_wave_in_one_batch(tmp_path: Path, capsy
         (tmp_path / "day" / story).mkdir(parents=True)
         for n, text in enumerate(ARTICLES[:2]):
             (tmp_path / "day" / story / f"a{n}.txt").write_text(f"{story}: {text}", "utf-8")
-    with FakeBatchServer(extractive_model) as server:
+    with FakeBatchServer(stand_in) as server:
         code = main(
             ["batch", str(tmp_path / "day"), "-o", str(tmp_path / "out"), "--base-url",
              server.base_url, "--batch-api", "-m", "gpt-4.1-mini"]
@@ -150,7 +150,7 @@ def test_the_command_line_names_its_batches_even_without_a_terminal(tmp_path, ca
     for n, text in enumerate(ARTICLES):
         paths.append(tmp_path / f"a{n}.txt")
         paths[-1].write_text(text, "utf-8")
-    with FakeBatchServer(extractive_model) as server:
+    with FakeBatchServer(stand_in) as server:
         code = main([*map(str, paths), "--base-url", server.base_url, "--batch-api"])
     captured = capsys.readouterr()
     assert code == 0 and server.direct == 0 and captured.out.startswith("# ")

@@ -25,7 +25,7 @@ from summarize.testing import (
     Reply,
     completion_for,
     error_body,
-    extractive_model,
+    stand_in,
 )
 
 TOPICS = [
@@ -58,10 +58,10 @@ LINE = re.compile(  # compose: `c5 (quote, X): statement | “…”`; merge: `s
 
 
 def consensus_model(request: dict) -> dict:
-    """Extracts like extractive_model; composes (and merges) one number-free sentence a topic
+    """Extracts like stand_in; composes (and merges) one number-free sentence a topic
     citing every listed claim (or sentence) on it, and one sentence for anything else."""
     if request["tools"][0]["function"]["name"] != "ComposedSummary":
-        return extractive_model(request)
+        return stand_in(request)
     cited: dict[str, list[str]] = {}
     others = []
     lines = LINE.findall(request["messages"][-1]["content"])
@@ -159,7 +159,7 @@ def test_a_small_window_composes_in_groups_and_merges_with_every_check():
 
 def test_the_same_run_in_one_window_is_one_compose_call():
     texts = [article(i) for i in range(6)]
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         summarize.summarize(texts, base_url=server.base_url, use_cache=False)
     assert [r["tools"][0]["function"]["name"] for r in server.requests].count(
         "ComposedSummary"

@@ -12,7 +12,7 @@ import pytest
 from conftest import FIXTURES, ROOT, SEEDS, run_cli
 
 from summarize.cli import main
-from summarize.testing import FakeOpenAIServer, Reply, completion_for, extractive_model
+from summarize.testing import FakeOpenAIServer, Reply, completion_for, stand_in
 
 
 def error_lines(result: subprocess.CompletedProcess) -> list[str]:
@@ -133,7 +133,7 @@ def test_help_is_fast_to_import():
 
 def test_stdin_and_a_file_through_a_loopback_model():
     article = (SEEDS / "003_2b45c29ad5bec665.txt").read_text("utf-8")
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         result = run_cli(
             "-",
             str(SEEDS / "002_e6380d9e923ae68b.txt"),
@@ -157,7 +157,7 @@ def test_one_truncated_article_fails_alone():
             return completion_for(
                 request, '{"claims": [{"statement": "Netfl', finish_reason="length"
             )
-        return extractive_model(request)
+        return stand_in(request)
 
     with FakeOpenAIServer(responder) as server:
         result = run_cli(
@@ -264,7 +264,7 @@ def test_completion_without_shtab_names_the_extra(monkeypatch, capsys):
 
 
 def test_model_and_mode_from_the_environment_and_a_flag_wins():
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         env = {
             "OPENAI_BASE_URL": server.base_url,
             "SUMMARIZE_MODEL": "env-model",
@@ -357,7 +357,7 @@ def test_stdin_replays_under_its_recorded_id():
 
 def test_single_article_and_duplicate_inputs_get_notices():
     seed = str(SEEDS / "002_e6380d9e923ae68b.txt")
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         result = run_cli(
             seed, seed, "--base-url", server.base_url, "--no-cache", "--format", "json"
         )

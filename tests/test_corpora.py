@@ -9,7 +9,7 @@ from fakes import claim
 from summarize import Summarizer, load_sources
 from summarize.conflicts import quantity_conflicts
 from summarize.numbers import detect_decimal
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 
 CLUSTERS = sorted(p.name for p in NEWS.iterdir() if p.is_dir())
 
@@ -17,7 +17,7 @@ CLUSTERS = sorted(p.name for p in NEWS.iterdir() if p.is_dir())
 @pytest.mark.parametrize("cluster", CLUSTERS)
 def test_pipeline_keeps_every_span_exact_on_news_copy(cluster):
     paths = sorted((NEWS / cluster).glob("*.txt"))
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         summary = Summarizer(base_url=server.base_url, use_cache=False).run(paths)
     assert not summary.errors and summary.claims
     texts = {s.id: s.text for s in summary.sources}

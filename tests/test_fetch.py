@@ -20,7 +20,7 @@ from summarize import fetch
 from summarize.errors import InputError
 from summarize.fetch import url_id
 from summarize.sources import load_sources
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 
 PAGE = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
@@ -177,7 +177,7 @@ def test_ids_come_from_the_last_path_segment(url, expected):
 
 def test_the_cli_summarizes_a_url_beside_a_file(site):
     article = NEWS / "kmart-sears" / "03_broadcaster.txt"
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         result = subprocess.run(
             [
                 sys.executable,

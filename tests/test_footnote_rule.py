@@ -21,7 +21,7 @@ from summarize import Summarizer
 from summarize.compose import compose
 from summarize.models import Summary
 from summarize.numbers import check_numbers
-from summarize.testing import FakeOpenAIServer, extractive_model
+from summarize.testing import FakeOpenAIServer, stand_in
 from summarize.verify import verify_quote
 
 # --------------------------------------------------------------------------- an auditor
@@ -311,7 +311,7 @@ def test_a_one_anchor_mutation_of_a_true_sentence_is_never_kept(world, mutation,
 def test_no_true_sentence_is_lost_with_the_stand_in_model():
     """The stand-in writes each claim's own words as a sentence citing it: every one is true,
     so every one must survive with its citation (the false-drop rate on the seeds is zero)."""
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         summary = Summarizer(base_url=server.base_url, use_cache=False).run(SEEDS)
     assert summary.claims and len(summary.sentences) == len(summary.claims)
     assert [r for r in summary.rejections if r.stage == "compose"] == []

@@ -31,7 +31,7 @@ from summarize.extract import check_claim
 from summarize.models import ExtractedClaim
 from summarize.numbers import check_numbers
 from summarize.report import Summary
-from summarize.testing import Reply, completion_for, extractive_model
+from summarize.testing import Reply, completion_for, stand_in
 from summarize.verify import quotations, verify_quote
 
 ARTICLE = (
@@ -46,7 +46,7 @@ OTHER = (
     "The results beat the forecasts of analysts polled by LSEG.\nShares rose 1% after hours."
 )
 
-CLAIMED = [  # the claims extractive_model makes of the two articles, in id order c1, c2, ...
+CLAIMED = [  # the claims stand_in makes of the two articles, in id order c1, c2, ...
     sentence
     for article in (ARTICLE, OTHER)
     for paragraph in re.split(r"\n\s*\n", article)
@@ -166,12 +166,12 @@ def draw_text(payload: Any) -> str:
 
 
 def transport(answer_for: dict[str, Any]) -> httpx2.MockTransport:
-    """A model answering from `answer_for` by schema name, else as extractive_model would."""
+    """A model answering from `answer_for` by schema name, else as stand_in would."""
 
     def handle(request: httpx2.Request) -> httpx2.Response:
         body = json.loads(request.content)
         name = (body.get("tools") or [{"function": {"name": ""}}])[0]["function"]["name"]
-        reply = answer_for.get(name, extractive_model)(body)
+        reply = answer_for.get(name, stand_in)(body)
         if not isinstance(reply, Reply):
             reply = Reply(body=reply)
         content = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)

@@ -22,7 +22,7 @@ from conftest import FIXTURES, ROOT, SEEDS
 from summarize.cache import ResultCache, cache_key
 from summarize.cli import main
 from summarize.settings import Settings
-from summarize.testing import FakeOpenAIServer, Reply, completion_for, extractive_model
+from summarize.testing import FakeOpenAIServer, Reply, completion_for, stand_in
 
 KEY = "sk-test-SECRETSECRETSECRET"
 A = SEEDS / "002_e6380d9e923ae68b.txt"
@@ -68,7 +68,7 @@ def test_a_key_that_cannot_be_a_header_is_refused_up_front(
     capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, bad: str, what: str
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", KEY + bad)
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         code, out, err = run(capsys, A, "--base-url", server.base_url)
     assert code == 2 and out == "" and server.requests == []
     line = one_line(err)
@@ -106,7 +106,7 @@ def test_output_naming_an_input_is_refused_before_any_call(
     (tmp_path / "link.md").symlink_to(article)
     os.link(article, tmp_path / "hard.txt")
     (tmp_path / "sub").mkdir()
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         for output, inputs in [
             (article, [article]),
             (tmp_path / "link.md", [article]),  # a symlink to an input
@@ -123,7 +123,7 @@ def test_output_naming_an_input_is_refused_before_any_call(
 def test_output_that_stdin_was_redirected_from_is_refused(tmp_path: Path) -> None:
     article = tmp_path / "a.txt"
     shutil.copy(A, article)
-    with FakeOpenAIServer(extractive_model) as server, article.open("rb") as stdin:
+    with FakeOpenAIServer(stand_in) as server, article.open("rb") as stdin:
         result = subprocess.run(
             [
                 sys.executable,
@@ -175,7 +175,7 @@ def test_a_cache_row_naming_a_file_outside_is_neither_read_nor_deleted(
     victim.parent.mkdir()
     victim.write_text('{"claims": []}')  # would parse as a valid (empty) cached answer
     cache_dir = tmp_path / "cache"
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         settings = Settings(base_url=server.base_url, cache_dir=cache_dir)
         name = "../victim/file" if where == "relative" else str(victim)
         _hostile_row(cache_dir, settings, name, mode)
@@ -247,7 +247,7 @@ def test_an_unusable_record_destination_is_refused_before_the_first_call(
     blocker = tmp_path / "file"
     blocker.write_text("x")
     target = blocker if kind == "file" else blocker / "recordings"
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         code, out, err = run(capsys, A, B, "--base-url", server.base_url, "--record", target)
     assert code == 1 and out == "" and server.requests == []
     assert one_line(err).startswith(f"summarize: {target}: cannot record here")
@@ -260,7 +260,7 @@ def test_a_recording_write_error_stops_at_once_and_is_not_retried(
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("summarize.recording.RecordingTransport._write", disk_full)
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         code, out, err = run(capsys, A, "--base-url", server.base_url, "--record", tmp_path / "rec")
     assert code == 1 and out == ""
     assert "cannot write a recording (no space left on device)" in one_line(err)
@@ -291,7 +291,7 @@ def test_an_unexpected_answer_fails_that_article_alone(
             return Reply(
                 status=200, body=json.dumps(answer) if not isinstance(answer, str) else answer
             )
-        return extractive_model(request)
+        return stand_in(request)
 
     with FakeOpenAIServer(responder) as server:
         code, out, err = run(capsys, A, B, "--base-url", server.base_url, "--format", "json")
@@ -312,7 +312,7 @@ def test_an_oversized_answer_is_refused_before_parsing(
     def responder(request: dict[str, Any]) -> Any:
         if schema(request) == "ArticleClaims" and about(request, A.stem):
             return completion_for(request, {"claims": [], "padding": "x" * 60_000})
-        return extractive_model(request)
+        return stand_in(request)
 
     with FakeOpenAIServer(responder) as server:
         code, _, err = run(capsys, A, B, "--base-url", server.base_url)
@@ -324,7 +324,7 @@ def test_a_non_utf8_file_name_is_shown_escaped_and_the_run_succeeds(
 ) -> None:
     name = os.fsdecode(b"caf\xe9.txt")
     shutil.copy(A, tmp_path / name)
-    with FakeOpenAIServer(extractive_model) as server:
+    with FakeOpenAIServer(stand_in) as server:
         code, out, err = run(
             capsys, tmp_path / name, "--base-url", server.base_url, "--format", "json"
         )
@@ -407,7 +407,7 @@ def test_when_only_compose_fails_the_verified_claims_are_still_emitted(
     def responder(request: dict[str, Any]) -> Any:
         if schema(request) == "ComposedSummary":
             return Reply(status=400, body={"error": {"message": "context too long"}})
-        return extractive_model(request)
+        return stand_in(request)
 
     output = tmp_path / "summary.md"
     with FakeOpenAIServer(responder) as server:
@@ -438,7 +438,7 @@ def test_a_failed_repair_call_is_an_error_on_stderr_and_in_the_json(
     def responder(request: dict[str, Any]) -> Any:
         if schema(request) == "ClaimRepairs":
             return Reply(status=400, body={"error": {"message": "bad repair request"}})
-        answer = extractive_model(request)
+        answer = stand_in(request)
         if schema(request) == "ArticleClaims":
             arguments = json.loads(
                 answer["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
@@ -487,7 +487,7 @@ def test_ten_thousand_claims_are_capped_by_the_schema(capsys: pytest.CaptureFixt
                 "evidence": ["Netflix used AI."],
             }
             return completion_for(request, {"claims": [claim] * 10_000})
-        return extractive_model(request)
+        return stand_in(request)
 
     with FakeOpenAIServer(responder) as server:
         code, out, err = run(capsys, A, B, "--base-url", server.base_url, "--format", "json")

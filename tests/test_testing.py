@@ -14,8 +14,8 @@ from summarize.testing import (
     Reply,
     completion_for,
     error_body,
-    extractive_model,
     refusal_for,
+    stand_in,
 )
 
 TOOLS_REQUEST = {
@@ -120,7 +120,7 @@ def test_the_extractive_model_quotes_the_article_and_cites_the_listing() -> None
         "messages": load_prompt("extract").render(source_id="a", article=article),
         "tools": [{"type": "function", "function": {"name": "ArticleClaims", "parameters": {}}}],
     }
-    arguments = extractive_model(extract)["choices"][0]["message"]["tool_calls"][0]["function"]
+    arguments = stand_in(extract)["choices"][0]["message"]["tool_calls"][0]["function"]
     claims = json.loads(arguments["arguments"])["claims"]
     assert [c["evidence"] for c in claims] == [
         ["Acme sold 3 units on Monday in Paris."],
@@ -133,11 +133,11 @@ def test_the_extractive_model_quotes_the_article_and_cites_the_listing() -> None
     ]
     messages = load_prompt("compose").render(source_count="1", claims=claims_listing(listed, [a]))
     messages[-1]["content"] += "\n\nReturn JSON matching this schema: {…}"  # as instructor does
-    content = extractive_model({"model": "m", "messages": messages})["choices"][0]["message"]
+    content = stand_in({"model": "m", "messages": messages})["choices"][0]["message"]
     summary = json.loads(content["content"].removeprefix("```json\n").removesuffix("\n```"))
     assert summary["paragraphs"][0]["sentences"] == [
         {"text": "Acme sold 3 units.", "claim_ids": ["c1"]},
         {"text": "Acme said no to more.", "claim_ids": ["c2"]},
     ]
     unknown = {"model": "m", "messages": [{"role": "user", "content": "Hello"}]}
-    assert extractive_model(unknown).status == 400
+    assert stand_in(unknown).status == 400

@@ -11,7 +11,7 @@ from hypothesis import given, settings, strategies as st
 import summarize
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
 from summarize.sources import load_sources
-from summarize.testing import FakeOpenAIServer, completion_for, extractive_model
+from summarize.testing import FakeOpenAIServer, completion_for, stand_in
 from summarize.windows import overlap_for, split_windows
 
 WINDOW = 60_000
@@ -82,7 +82,7 @@ def long_article_model(request: dict) -> dict:
     with straight quotes), plus one invented claim in the first window; repairs nothing."""
     name = request["tools"][0]["function"]["name"] if request.get("tools") else None
     if name != "ArticleClaims":
-        return extractive_model(request)  # compose, and no repairs
+        return stand_in(request)  # compose, and no repairs
     article = re.search(r"<article>\n(.*)\n</article>", request["messages"][-1]["content"], re.S)
     sentences = re.findall(
         r"(?:“[^”]*” said [^.]*\.|At milestone [^.]*(?:\.\d+)*[^.]*\.)", article[1]
