@@ -264,7 +264,11 @@ async def extract_all(
             on_done(result)
         return result
 
-    results = await asyncio.gather(*(one(s) for s in sources))
+    return number_claims(list(await asyncio.gather(*(one(s) for s in sources))))
+
+
+def number_claims(results: list[ArticleResult]) -> list[ArticleResult]:
+    """Give every verified claim its id, c1, c2, ... in source order, once all are done."""
     number = 0
     for result in results:
         for i, claim in enumerate(result.claims):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from summarize.extract import ArticleResult, check_claim, extract_all
+from summarize.extract import ArticleResult, check_claim, extract_all, number_claims
 from summarize.llm import LLM
 from summarize.models import ArticleError, Claim, ExtractedClaim, Rejection, Source
 from summarize.numbers import detect_decimal
@@ -132,12 +132,7 @@ async def extract_windowed(
     for source, windows in plan:
         own = [next(results) for _ in windows]
         joined.append(own[0] if len(windows) == 1 else _join(source, own))
-    number = 0
-    for result in joined:
-        for i, claim in enumerate(result.claims):
-            number += 1
-            result.claims[i] = claim.model_copy(update={"id": f"c{number}"})
-    return joined
+    return number_claims(joined)
 
 
 def _join(source: Source, parts: list[ArticleResult]) -> ArticleResult:
