@@ -14,10 +14,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from summarize.version import VERSION
-
-__version__ = VERSION
-
 # Every public name, once: the module that defines it -> the names. `__all__` is derived from
 # it, and a test checks that the TYPE_CHECKING imports below (for type checkers) say the same.
 _MODULES = {
@@ -93,6 +89,10 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read from the package metadata, which costs ~20 ms: on demand
+        from summarize.version import VERSION
+
+        return VERSION
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'summarize' has no attribute {name!r}")

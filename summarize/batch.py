@@ -24,16 +24,7 @@ import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, cast
-
-from summarize.settings import (
-    DEFAULT_MAX_ARTICLE_CHARS,
-    DEFAULT_MODE,
-    DEFAULT_MODEL,
-    ENV_MODE,
-    ENV_MODEL,
-    MODES,
-)
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     import httpx2
@@ -107,15 +98,10 @@ class Row:
         return "ok"
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"summarize batch: {message} (see summarize batch --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    from summarize.cli import _positive, _seconds
+    from summarize.cli import OneLineParser, add_settings_options
 
-    p = _Parser(
+    p = OneLineParser(
         prog="summarize batch",
         description="Summarize many stories in one resumable run: one report per story and a "
         "table of them all.",
@@ -125,29 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("stories", metavar="STORIES", help="a folder of story folders, or a .jsonl")
     p.add_argument("-o", "--output-dir", required=True, metavar="OUT_DIR", help="reports go here")
     p.add_argument("--format", choices=tuple(SUFFIXES), default="markdown")
-    p.add_argument("-m", "--model", help=f"default: {ENV_MODEL} or {DEFAULT_MODEL}")
-    p.add_argument("--base-url", help="any OpenAI-compatible endpoint; default: OPENAI_BASE_URL")
-    p.add_argument("--mode", choices=MODES, help=f"default: {ENV_MODE} or {DEFAULT_MODE}")
-    p.add_argument("--timeout", type=_seconds, default=120.0, metavar="SECONDS")
-    p.add_argument("--replay", metavar="DIR", help="answer from recordings under DIR, offline")
-    p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
-    p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
-    p.add_argument("--no-cache", action="store_true", help="no cache: a rerun pays again")
-    p.add_argument(
-        "--concurrency",
-        type=_positive,
-        metavar="N",
-        help=f"requests in flight over all stories (default: {STORIES_AT_ONCE} stories at once, "
-        f"each at most {STORY_CAP} and adapting to the server)",
-    )
-    p.add_argument("--max-article-chars", type=_positive, default=DEFAULT_MAX_ARTICLE_CHARS)
-    p.add_argument("--window-chars", type=_positive, default=60_000, metavar="N")
-    p.add_argument("--context-tokens", type=_positive, metavar="N")
-    p.add_argument(
-        "--batch-api",
-        action="store_true",
-        help="every story's requests through OpenAI's Batch API, in shared batches: half the "
-        "price, answers within 24 h",
+    add_settings_options(
+        p,
+        concurrency=f"requests in flight over all stories (default: {STORIES_AT_ONCE} stories "
+        f"at once, each at most {STORY_CAP} and adapting to the server)",
+        batch_api="every story's requests through OpenAI's Batch API, in shared batches: half "
+        "the price, answers within 24 h",
     )
     p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -158,10 +127,11 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """The `summarize batch` subcommand; returns the exit code."""
     args = build_parser().parse_args(argv)
+    from summarize.cli import warning_printer
     from summarize.errors import SummarizeError
 
     warnings.simplefilter("default")
-    warnings.showwarning = _warning_line
+    warnings.showwarning = warning_printer("summarize batch")
     try:
         stories = read_stories(Path(args.stories))
         out = _output_dir(Path(args.output_dir))
@@ -496,28 +466,11 @@ def _output_dir(path: Path) -> Path:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    from summarize.cli import given_settings
     from summarize.errors import ConfigError
     from summarize.settings import NO_KEY, Settings
 
-    chosen = {"model": args.model, "mode": args.mode}
-    settings = Settings.from_kwargs(
-        **{name: value for name, value in chosen.items() if value is not None},
-        base_url=args.base_url,
-        timeout=args.timeout,
-        replay_dir=args.replay,
-        record_dir=args.record,
-        cache_dir=args.cache_dir,
-        use_cache=not args.no_cache,
-        concurrency=args.concurrency,
-        max_article_chars=args.max_article_chars,
-        window_chars=args.window_chars,
-        context_tokens=args.context_tokens,
-        batch_api=args.batch_api,
-    )
+    settings = Settings.from_kwargs(**given_settings(args))
     if settings.needs_key():
         raise ConfigError(NO_KEY)  # before any story starts, not once per story
     return settings
-
-
-def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"summarize batch: warning: {message}", file=sys.stderr)

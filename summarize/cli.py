@@ -15,8 +15,9 @@ import gc
 import os
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from summarize.settings import (
     DEFAULT_MODE,
@@ -61,10 +62,12 @@ FORMATS = {
 SHELLS = ("bash", "zsh", "tcsh")
 
 
-class _Parser(argparse.ArgumentParser):
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line naming the command (every command
+    of summarize uses it)."""
+
     def error(self, message: str) -> NoReturn:
-        """One line, not argparse's usage block."""
-        self.exit(EXIT_USAGE, f"summarize: {message} (see summarize --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _positive(text: str) -> int:
@@ -139,7 +142,7 @@ def version() -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="summarize",
         description="Write a consensus summary of several news articles in which every sentence "
         "is footnoted and every quote and number is checked against the article it cites.",
@@ -173,6 +176,29 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="with --format json: add each article's text (sources[].text) as the spans index it",
     )
+    p.add_argument(
+        "--stdin-id",
+        default="stdin",
+        metavar="ID",
+        help="the id of the article read from - (default stdin); a replay matches on ids",
+    )
+    add_settings_options(
+        p,
+        concurrency="never more than N requests in flight (default: adapts to the server)",
+        batch_api="send the requests through OpenAI's Batch API: half the price, answers "
+        "within 24 h; an interrupted run resumes its batches when run again",
+    )
+    p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
+    p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    return p
+
+
+def add_settings_options(p: argparse.ArgumentParser, *, concurrency: str, batch_api: str) -> None:
+    """The options that become Settings, for `summarize` and `summarize batch` alike. None of
+    them has a default of its own: an option left out is not passed (see given_settings), so
+    Settings alone holds the defaults."""
     p.add_argument("-m", "--model", help=f"default: {ENV_MODEL} or {DEFAULT_MODEL}")
     p.add_argument(
         "--base-url", help="any OpenAI-compatible endpoint; default: OPENAI_BASE_URL or OpenAI"
@@ -188,12 +214,6 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"per request (default {Settings.default('timeout'):g})",
     )
-    p.add_argument(
-        "--stdin-id",
-        default="stdin",
-        metavar="ID",
-        help="the id of the article read from - (default stdin); a replay matches on ids",
-    )
     p.add_argument("--replay", metavar="DIR", help="answer from recordings under DIR, offline")
     p.add_argument("--record", metavar="DIR", help="record every exchange into DIR")
     p.add_argument("--cache-dir", metavar="DIR", help="default: SUMMARIZE_CACHE_DIR or user cache")
@@ -202,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         type=_positive,
         metavar="N",
-        help="never more than N requests in flight (default: adapts to the server)",
+        help=concurrency,
     )
     p.add_argument(
         "--max-article-chars",
@@ -229,14 +249,28 @@ def build_parser() -> argparse.ArgumentParser:
         "--batch-api",
         action="store_true",
         default=None,
-        help="send the requests through OpenAI's Batch API: half the price, answers within "
-        "24 h; an interrupted run resumes its batches when run again",
+        help=batch_api,
     )
-    p.add_argument("--strict", action="store_true", help="exit 3 if anything was rejected")
-    p.add_argument("--usage", action="store_true", help="print calls and tokens on stderr")
-    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
-    return p
+
+
+def given_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings keywords the user gave on the command line, and only those."""
+    given = {
+        "model": args.model,
+        "mode": args.mode,
+        "base_url": args.base_url,
+        "timeout": args.timeout,
+        "replay_dir": args.replay,
+        "record_dir": args.record,
+        "cache_dir": args.cache_dir,
+        "use_cache": False if args.no_cache else None,
+        "concurrency": args.concurrency,
+        "max_article_chars": args.max_article_chars,
+        "window_chars": args.window_chars,
+        "context_tokens": args.context_tokens,
+        "batch_api": args.batch_api,
+    }
+    return {name: value for name, value in given.items() if value is not None}
 
 
 SUBCOMMANDS: dict[str, str] = {
@@ -310,23 +344,8 @@ def _run(args: argparse.Namespace) -> int:
         files = [p for p in args.paths if not is_url(p)]
         check_not_an_input(output, files, stdin_fd=stdin_fd)
     warnings.simplefilter("default")
-    warnings.showwarning = _warning_line
-    chosen = {"model": args.model, "mode": args.mode}  # None: the environment, else the default
-    given = {  # only what the user gave: Settings alone holds the defaults
-        **chosen,
-        "base_url": args.base_url,
-        "timeout": args.timeout,
-        "replay_dir": args.replay,
-        "record_dir": args.record,
-        "cache_dir": args.cache_dir,
-        "use_cache": False if args.no_cache else None,
-        "concurrency": args.concurrency,
-        "max_article_chars": args.max_article_chars,
-        "window_chars": args.window_chars,
-        "context_tokens": args.context_tokens,
-        "batch_api": args.batch_api,
-    }
-    summarizer = Summarizer(**{name: value for name, value in given.items() if value is not None})
+    warnings.showwarning = warning_printer("summarize")
+    summarizer = Summarizer(**given_settings(args))
     max_chars = summarizer.settings.max_article_chars
     inputs = [p if p == "-" or is_url(p) else Path(p) for p in args.paths]
     sources = load_sources(inputs, max_chars=max_chars, stdin_id=args.stdin_id)
@@ -424,8 +443,13 @@ def _check_writable(path: Path) -> None:
         raise OutputError(f"{path}: cannot write output (permission denied)")
 
 
-def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
-    print(f"summarize: warning: {message}", file=sys.stderr)
+def warning_printer(prog: str) -> Callable[..., None]:
+    """A `warnings.showwarning` that prints one line naming the command."""
+
+    def show(message: Warning | str, *_: object, **__: object) -> None:
+        print(f"{prog}: warning: {message}", file=sys.stderr)
+
+    return show
 
 
 def entry() -> NoReturn:

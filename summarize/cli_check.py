@@ -10,14 +10,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import NoReturn
 
 from summarize.cli import (
     EXIT_ERROR,
     EXIT_OK,
     EXIT_REJECTED as EXIT_UNBACKED,
-    EXIT_USAGE,
     FORMATS,
+    OneLineParser,
     _positive,
 )
 from summarize.settings import DEFAULT_MAX_ARTICLE_CHARS
@@ -33,13 +32,8 @@ exit codes: 0 ok, 1 bad input, 2 usage, 3 something unbacked with --strict
 """
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"summarize check: {message} (see summarize check --help)\n")
-
-
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(
+    p = OneLineParser(
         prog="summarize check",
         description="Check a draft written anywhere against its sources, with no model: every "
         "quotation must be verbatim in a source, every number value-equal to one in a source "

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from summarize.anchors import (
+    Name,
     attributions,
     mentions,
     polarity_problems,
@@ -123,9 +124,11 @@ class SentenceChecker:
         unknown = [i for i in dict.fromkeys(draft.claim_ids) if i not in self.claims]
         if unknown:
             verdict.removed.append(Removal(None, unknown, ["cites a claim that does not exist"]))
-        cited = [self.claims[i] for i in dict.fromkeys(draft.claim_ids) if i in self.claims]
-        for claim in cited:
-            if not self._shares_something(text, claim):
+        by_source: dict[str, list[Claim]] = {}
+        for claim in (self.claims[i] for i in dict.fromkeys(draft.claim_ids) if i in self.claims):
+            if self._shares_something(text, claim):
+                by_source.setdefault(claim.source_id, []).append(claim)
+            else:
                 verdict.removed.append(
                     Removal(
                         claim.source_id,
@@ -133,10 +136,6 @@ class SentenceChecker:
                         [f"its cited claim “{unquoted(claim.statement)}” says nothing of this"],
                     )
                 )
-        related = [c for c in cited if self._shares_something(text, c)]
-        by_source: dict[str, list[Claim]] = {}
-        for claim in related:
-            by_source.setdefault(claim.source_id, []).append(claim)
 
         quoted = quotations(text)
         skip = [(a, b) for a, b, _ in quoted]
@@ -177,8 +176,8 @@ class SentenceChecker:
         text: str,
         quoted: list[tuple[int, int, str]],
         skip: list[tuple[int, int]],
-        names: list,
-        speakers: list,
+        names: list[Name],
+        speakers: list[Name],
         source_id: str,
         claims: list[Claim],
     ) -> list[str]:
@@ -199,11 +198,11 @@ class SentenceChecker:
         for name in names:
             if not mentions(said, name.text):
                 reasons.append(f"its cited claims do not name “{name.text}”")
+        said_by = [c.speaker for c in claims if c.speaker] if speakers else []
+        if speakers:
+            texts = [c.statement for c in claims] + [evidence]
+            said_by += [a.text for t in texts for a in attributions(t)]
         for speaker in speakers:
-            said_by = [c.speaker for c in claims if c.speaker]
-            said_by += [
-                a.text for t in [c.statement for c in claims] + [evidence] for a in attributions(t)
-            ]
             if not any(same_person(speaker.text, other) for other in said_by):
                 reasons.append(f"its cited claims do not attribute this to “{speaker.text}”")
         reasons += polarity_problems(text, said, skip)

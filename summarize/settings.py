@@ -30,6 +30,9 @@ DEFAULT_MODEL = "gpt-4.1-mini"
 DEFAULT_MODE = "tools"
 ENV_MODEL, ENV_MODE = "SUMMARIZE_MODEL", "SUMMARIZE_MODE"
 DEFAULT_MAX_ARTICLE_CHARS = 32_000_000
+DEFAULT_WINDOW_CHARS = 60_000
+"""About 15,000 tokens of article per extraction call: room for the prompt and the answer in
+any current model's window, and few enough claims lost to the answer's length limit."""
 """Tens of megabytes: a long report, transcript or live blog is read in windows (windows.py)."""
 NO_KEY = (
     "no API key: set OPENAI_API_KEY, or set base_url (or OPENAI_BASE_URL) to a local "
@@ -58,7 +61,7 @@ class Settings:
     replay_dir: Path | None = None
     record_dir: Path | None = None
     max_article_chars: int = DEFAULT_MAX_ARTICLE_CHARS
-    window_chars: int = 60_000
+    window_chars: int = DEFAULT_WINDOW_CHARS
     context_tokens: int | None = None
     batch_api: bool = False
 

@@ -20,11 +20,8 @@ from summarize.extract import ArticleResult, check_claim, extract_all, number_cl
 from summarize.llm import LLM
 from summarize.models import ArticleError, Claim, ExtractedClaim, Rejection, Source
 from summarize.numbers import detect_decimal
+from summarize.settings import DEFAULT_WINDOW_CHARS
 from summarize.sources import source_from_text
-
-DEFAULT_WINDOW_CHARS = 60_000
-"""About 15,000 tokens of article per extraction call: room for the prompt and the answer in
-any current model's window, and few enough claims lost to the answer's length limit."""
 
 _PARAGRAPH = re.compile(r"\n[^\S\n]*\n\s*|\u2029\s*")
 _SENTENCE = re.compile(r"[.!?…][\"'”’»)\]]*\s+")

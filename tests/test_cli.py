@@ -382,17 +382,26 @@ def test_progress_names_a_failed_article_once(monkeypatch, tmp_path):
 
 
 def test_settings_alone_hold_the_defaults():
-    """The parser repeats no default of Settings: an option left out is not passed at all."""
+    """No command's parser repeats a default of Settings: an option left out is not passed."""
     from dataclasses import fields
 
+    from summarize.batch import build_parser as batch_parser
     from summarize.cli import build_parser
     from summarize.settings import Settings
 
     names = {f.name for f in fields(Settings)}
-    repeated = [
-        a.dest for a in build_parser()._actions if a.dest in names and a.default is not None
-    ]
-    assert repeated == []
+    for parser in (build_parser(), batch_parser()):
+        repeated = [a.dest for a in parser._actions if a.dest in names and a.default is not None]
+        assert repeated == [], parser.prog
+
+
+def test_every_command_fails_usage_in_one_line_naming_itself():
+    for argv, prog in ((["--bogus"], "summarize"), (["batch", "--bogus"], "summarize batch"),
+                       (["check", "--bogus"], "summarize check")):  # fmt: skip
+        result = run_cli(*argv)
+        assert result.returncode == 2
+        (line,) = result.stderr.splitlines()
+        assert line.startswith(f"{prog}: ") and line.endswith(f"(see {prog} --help)")
 
 
 def test_the_entry_point_runs_the_demo_in_its_own_process():

@@ -30,6 +30,16 @@ QUAKE_B = source("qb", "Rescuers said the death toll had risen to 129 by Tuesday
 QUAKE_C = source("qc", "At least 128 people died, the government said.")
 
 
+def confirmed_price():
+    """Source a's claim: the price Microsoft confirmed, against which the others differ."""
+    return claim(
+        "c1",
+        MOJANG_A,
+        "Microsoft will buy Mojang for $2.5 billion.",
+        "it will buy Mojang for $2.5 billion",
+    )
+
+
 def read(text: str) -> object:
     (n,) = find_numbers(text, decimal=".")
     return reading(n, text[: n.start], ".")
@@ -63,12 +73,7 @@ def test_precision_notes_say_which_is_which() -> None:
 
 def test_a_figure_pairs_on_the_claims_subject_not_only_its_clause() -> None:
     claims = [
-        claim(
-            "c1",
-            MOJANG_A,
-            "Microsoft will buy Mojang for $2.5 billion.",
-            "it will buy Mojang for $2.5 billion",
-        ),
+        confirmed_price(),
         claim(
             "c2",
             MOJANG_B,
@@ -83,12 +88,7 @@ def test_a_figure_pairs_on_the_claims_subject_not_only_its_clause() -> None:
 
 def test_a_bound_the_other_figure_satisfies_is_precision_not_contradiction() -> None:
     claims = [
-        claim(
-            "c1",
-            MOJANG_A,
-            "Microsoft will buy Mojang for $2.5 billion.",
-            "it will buy Mojang for $2.5 billion",
-        ),
+        confirmed_price(),
         claim(
             "c3",
             MOJANG_C,
@@ -142,12 +142,7 @@ def proposed(topic: str, *positions: tuple[str, list[str]]) -> ComposedConflict:
 def deal_claims():
     searchlight = source("s", "The film was made by Searchlight Pictures for $110 billion.")
     cs = [
-        claim(
-            "c1",
-            MOJANG_A,
-            "Microsoft will buy Mojang for $2.5 billion.",
-            "it will buy Mojang for $2.5 billion",
-        ),
+        confirmed_price(),
         claim("c2", MOJANG_B, "Microsoft pays a whopping $2 billion.", "a whopping $2 billion"),
         claim(
             "c3",

@@ -7,6 +7,7 @@ import json
 
 from conftest import SEEDS
 from fakes import QueuedLLM, claim, source
+from test_extract import QUOTE, REVENUE, SEED_002, fact
 
 from summarize.compose import claims_listing, compose
 from summarize.extract import extract_article
@@ -17,19 +18,6 @@ from summarize.models import (
     ComposedSummary,
     SentenceRepairs,
 )
-
-SEED_002 = (SEEDS / "002_e6380d9e923ae68b.txt").read_text("utf-8")
-REVENUE = "Netflix reported a strong second quarter, with $11.08 billion in revenue"
-QUOTE = "We remain convinced that AI represents an incredible opportunity"
-
-
-def fact(statement: str, *evidence: str) -> dict:
-    return {
-        "statement": statement,
-        "kind": "reported_fact",
-        "speaker": None,
-        "evidence": [*evidence],
-    }
 
 
 def test_a_claim_repair_sends_the_diagnosis_and_passages_not_the_article() -> None:
