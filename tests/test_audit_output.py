@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, run_cli
 from test_audit import DRAFT
 from test_fetch import site  # noqa: F401  (the fixture: a loopback web server)
 from test_html_browser import (
@@ -36,14 +35,7 @@ def draft(tmp_path: Path) -> Path:
 
 
 def run_check(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "summarize", "check", *args],
-        capture_output=True,
-        text=True,
-        input=input,
-        cwd=ROOT,
-        timeout=120,
-    )
+    return run_cli("check", *args, input=input)
 
 
 def test_annotated_draft_on_stdout_and_one_summary_line_on_stderr(draft: Path, capsys) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import diskcache
 import pytest
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 from summarize.batch import read_stories, report_names
 from summarize.cli import main
@@ -41,9 +41,15 @@ def key(request: dict) -> str:
 
 
 def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
-    stories = make_stories(tmp_path / "day", 100)
+    """The first run is a real process, killed with SIGKILL mid-batch; the rerun (in-process:
+    resuming needs only the cache and the reports on disk) pays for nothing twice."""
+    count = 20
+    stories = make_stories(tmp_path / "day", count)
     out = tmp_path / "reports"
-    limit = 120  # of the 300 calls (2 articles and a compose per story)
+    calls = 3 * count  # 2 articles and a compose per story
+    # 8 stories run side by side (3 calls each): answering more than 24 calls means a ninth
+    # story started, so at least one report was written before the kill.
+    limit = 33
     answered: list[str] = []
     later: list[str] = []
     phase = {"first": True}
@@ -61,32 +67,37 @@ def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
             return Reply(status=503)
         return stand_in(request)
 
-    command = [sys.executable, "-m", "summarize", "batch", str(stories), "-o", str(out)]
+    args = ["batch", str(stories), "-o", str(out)]
     with FakeOpenAIServer(responder) as server:
-        command += ["--base-url", server.base_url, "-m", "gpt-4o-mini"]
-        first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        args += ["--base-url", server.base_url, "-m", "gpt-4o-mini"]
+        first = subprocess.Popen(
+            [sys.executable, "-m", "summarize", *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         cache = diskcache.Cache(os.environ["SUMMARIZE_CACHE_DIR"])
         deadline = time.monotonic() + 60
         while len(cache) < limit and time.monotonic() < deadline and first.poll() is None:
-            time.sleep(0.05)  # every answered call is in the cache: now kill
+            time.sleep(0.02)  # every answered call is in the cache: now kill
         assert len(cache) == limit
         cache.close()
         first.kill()
         first.wait()
         release.set()
         written = sorted(p.name for p in out.glob("*.md") if p.name != "batch.md")
-        assert 0 < len(written) < 100  # some stories finished, the rest were cut off
+        assert 0 < len(written) < count  # some stories finished, the rest were cut off
         phase["first"] = False
-        second = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        second = run_cli(*args)
     assert second.returncode == 0, second.stderr
     assert not set(answered) & set(later)  # nothing paid for twice
-    assert len(set(answered) | set(later)) == 300 and len(later) == 300 - limit
+    assert len(set(answered) | set(later)) == calls and len(later) == calls - limit
     reports = sorted(p.name for p in out.glob("story-*.md"))
-    assert reports == [f"story-{i:03d}.md" for i in range(100)]
-    assert "[^1]:" in (out / "story-042.md").read_text("utf-8")
+    assert reports == [f"story-{i:03d}.md" for i in range(count)]
+    assert "[^1]:" in (out / "story-012.md").read_text("utf-8")
     rows = json.loads((out / "batch.json").read_text("utf-8"))
-    assert len(rows) == 100 and all(r["failure"] is None for r in rows)
-    assert sum(r["calls"] for r in rows) == 300 - limit
+    assert len(rows) == count and all(r["failure"] is None for r in rows)
+    assert sum(r["calls"] for r in rows) == calls - limit
     assert sum(r["cache_hits"] for r in rows) == limit
     table = second.stdout.splitlines()
     assert table[0].split()[:8] == [
@@ -99,9 +110,9 @@ def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
         "tokens",
         "cost",
     ]
-    total = next(line for line in table if line.startswith("100 stories"))
-    assert f" {300 - limit} " in total and f" {limit} " in total and "$" in total
-    assert second.stderr.count("[") >= 100 and "[100/100]" in second.stderr
+    total = next(line for line in table if line.startswith(f"{count} stories"))
+    assert f" {calls - limit} " in total and f" {limit} " in total and "$" in total
+    assert second.stderr.count("[") >= count and f"[{count}/{count}]" in second.stderr
 
 
 def test_one_storys_failure_loses_nothing_else(tmp_path, capsys):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 import pytest
-from conftest import NEWS, ROOT
+from conftest import NEWS, run_cli
 
 from summarize import fetch
 from summarize.errors import InputError
@@ -178,23 +176,14 @@ def test_ids_come_from_the_last_path_segment(url, expected):
 def test_the_cli_summarizes_a_url_beside_a_file(site):
     article = NEWS / "kmart-sears" / "03_broadcaster.txt"
     with FakeOpenAIServer(stand_in) as server:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "summarize",
-                f"{site}/story.html",
-                str(article),
-                "--base-url",
-                server.base_url,
-                "--no-cache",
-                "--format",
-                "json",
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
+        result = run_cli(
+            f"{site}/story.html",
+            str(article),
+            "--base-url",
+            server.base_url,
+            "--no-cache",
+            "--format",
+            "json",
         )
     assert result.returncode == 0, result.stderr
     graph = json.loads(result.stdout)

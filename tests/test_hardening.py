@@ -1,7 +1,7 @@
 """Issue #9's attack table, row by row, against loopback fakes: each attack now holds.
 
 Every test runs the real command (summarize.cli.main, or a subprocess where the attack needs a
-process: a closed stdin, a FIFO) against FakeOpenAIServer, which answers through the real
+process: a closed or redirected stdin) against FakeOpenAIServer, which answers through the real
 openai SDK and instructor.
 """
 
@@ -13,11 +13,12 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, ROOT, SEEDS
+from conftest import FIXTURES, ROOT, SEEDS, run_cli
 
 from summarize.cache import ResultCache, cache_key
 from summarize.cli import main
@@ -382,15 +383,31 @@ def test_a_text_file_too_large_for_the_limit_is_refused_before_decoding(
 def test_a_fifo_and_a_stray_list_in_the_replay_folder_are_skipped(tmp_path: Path) -> None:
     replay = tmp_path / "replay"
     shutil.copytree(FIXTURES / "seeds", replay)
-    os.mkfifo(replay / "trap.json")
+    trap = replay / "trap.json"
+    os.mkfifo(trap)
     (replay / "notes.json").write_text("[1, 2, 3]")
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", str(SEEDS), "--replay", str(replay), "--no-cache"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,  # before the fix: blocked forever opening the FIFO
-    )
+    finished, blocked = threading.Event(), threading.Event()
+
+    def watchdog() -> None:
+        """Before the fix the run blocked forever opening the FIFO. Opening its write end
+        without blocking succeeds only while a reader waits in open(): that frees the run (it
+        reads an empty file) and the test fails instead of hanging."""
+        if finished.wait(30):
+            return
+        try:
+            os.close(os.open(trap, os.O_WRONLY | os.O_NONBLOCK))
+            blocked.set()
+        except OSError:  # no reader waiting: the run is slow, not blocked on the FIFO
+            pass
+
+    guard = threading.Thread(target=watchdog, daemon=True)
+    guard.start()
+    try:
+        result = run_cli(str(SEEDS), "--replay", str(replay), "--no-cache")
+    finally:
+        finished.set()
+        guard.join()
+    assert not blocked.is_set(), "the run blocked opening the FIFO"
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("# ")
     warnings = result.stderr.strip().splitlines()

@@ -11,13 +11,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, run_cli
 from test_html import HOSTILE_ID, HOSTILE_TEXT, PAYLOAD, hostile_summary
 
 CHROMIUM = os.environ.get("SUMMARIZE_CHROMIUM", "/usr/bin/chromium")
@@ -111,10 +109,10 @@ def citation_links(browser) -> list:
 
 @pytest.fixture(scope="module")
 def demo_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The README's demo, written as HTML by the command line, exactly as a user runs it."""
+    """The README's demo, written as HTML by the command line (main(argv), from the root)."""
     report = tmp_path_factory.mktemp("demo") / "report.html"
-    command = [sys.executable, "-m", "summarize", "seeds", "--replay", "fixtures", "-o", report]
-    subprocess.run(command, cwd=ROOT, check=True, timeout=120, capture_output=True)
+    result = run_cli("seeds", "--replay", "fixtures", "-o", str(report))
+    assert result.returncode == 0, result.stderr
     return report
 
 

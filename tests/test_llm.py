@@ -355,18 +355,26 @@ def test_importing_the_module_loads_neither_openai_nor_instructor() -> None:
 
 
 def test_a_fully_cached_rerun_never_loads_openai(tmp_path) -> None:
-    """The client is built (in the background) on the first cache miss, not before."""
+    """The client is built (in the background) on the first cache miss, not before. The first
+    run fills the cache here; only the rerun needs a fresh interpreter, to see what it loads."""
+    import summarize
+
+    root = Path(__file__).resolve().parent.parent
+    first = summarize.summarize(root / "seeds", replay_dir=root / "fixtures", cache_dir=tmp_path)
+    assert first.usage.calls > 0 and first.usage.cache_hits == 0  # it asked the (replayed) model
     code = (
-        "import sys, summarize; "
-        f"summarize.summarize('seeds', replay_dir='fixtures', cache_dir={str(tmp_path)!r}); "
+        "import sys, summarize\n"
+        "result = summarize.summarize('seeds', replay_dir='fixtures', cache_dir=sys.argv[1])\n"
+        "usage = result.usage\n"
+        "print(usage.calls, usage.cache_hits, result.to_markdown() == sys.argv[2])\n"
         "print('openai' in sys.modules, 'instructor' in sys.modules)"
     )
-    root = Path(__file__).resolve().parent.parent
-
-    def run() -> str:
-        return subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
-        ).stdout.strip()
-
-    assert run() == "True True"  # the first run asks the (replayed) model
-    assert run() == "False False"  # the rerun is answered from the cache alone
+    rerun = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path), first.to_markdown()],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    ).stdout.splitlines()
+    assert rerun[0] == f"0 {first.usage.calls} True"  # answered from the cache alone
+    assert rerun[1] == "False False"

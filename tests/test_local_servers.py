@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 
 import pytest
-from conftest import ROOT, SEEDS
+from conftest import SEEDS, run_cli
 from test_llm import KEY, Tiny, ask, make_llm, ok, one_line_error
 
 from summarize import Summarizer
@@ -86,13 +84,7 @@ def test_connection_refused_fails_at_once_naming_the_url() -> None:
 
 def test_the_cli_names_an_unreachable_base_url_in_one_line() -> None:
     url = f"http://127.0.0.1:{_closed_port()}/v1"
-    result = subprocess.run(
-        [sys.executable, "-m", "summarize", *map(str, PAIR), "--base-url", url, "--no-cache"],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-    )
+    result = run_cli(*map(str, PAIR), "--base-url", url, "--no-cache")
     assert result.returncode == 4 and result.stdout == ""
     (line,) = result.stderr.splitlines()
     assert f"cannot reach {url} (connection refused" in line
