@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -64,16 +65,26 @@ def test_each_wave_is_one_batch_and_nothing_goes_direct():
 
 def test_an_interrupted_run_waits_for_its_batch_instead_of_paying_again():
     with FakeBatchServer(stand_in, polls=None) as server:  # never finishes
+        path = state_path(Settings(base_url=server.base_url))
+
+        def recorded_batches() -> dict:
+            return json.loads(path.read_text("utf-8"))["batches"] if path.exists() else {}
 
         async def interrupted():
+            """Interrupted once its batch is recorded and it is waiting for the batch."""
             summarizer = summarize.Summarizer(base_url=server.base_url, batch_api=True)
-            with pytest.raises(TimeoutError):
-                await asyncio.wait_for(summarizer.arun(ARTICLES), timeout=3)
+            run = asyncio.ensure_future(summarizer.arun(ARTICLES))
+            deadline = time.monotonic() + 60
+            while not (run.done() or recorded_batches()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)  # a few polls (POLL_SECONDS is 0.01 here)
+            run.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await run
 
         asyncio.run(interrupted())
         assert [len(b) for b in server.batches] == [3] and not server.requests
-        path = state_path(Settings(base_url=server.base_url))
-        (recorded,) = json.loads(path.read_text("utf-8"))["batches"].values()
+        (recorded,) = recorded_batches().values()
         assert sorted(recorded["ids"]) == sorted(server.batches[0])
 
         server.polls = 2  # the batch ends while the rerun polls it
