@@ -8,16 +8,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, run_cli
+from conftest import BROWSER, ROOT, SEEDS, run_cli
 from test_audit import DRAFT
 from test_fetch import site  # noqa: F401  (the fixture: a loopback web server)
-from test_html_browser import (
-    SHOWN,
-    browser,  # noqa: F401  (the fixture: one Chromium session)
-    console_problems,
-    open_page,
-    requests_sent,
-)
+from test_html_browser import SHOWN, console_problems, open_page, requests_sent
 
 import summarize
 from summarize.audit_output import UNBACKED_MARK
@@ -169,16 +163,16 @@ def test_html_page_links_every_item_to_its_span_and_escapes_the_draft(tmp_path: 
     assert re.search(r'class="item unbacked"[^>]*>\$11\.1 billion</span>', html)
 
 
-def test_html_page_in_a_browser(tmp_path: Path, request) -> None:
+@BROWSER
+def test_html_page_in_a_browser(tmp_path: Path, browser) -> None:
     """Clicking an item marks exactly its backing span in the source, as in the report."""
-    driver = request.getfixturevalue("browser")
     page = tmp_path / "check.html"
     draft = tmp_path / "draft.md"
     draft.write_text(DRAFT, "utf-8")
     main(["check", str(draft), "--sources", str(SEEDS), "-o", str(page), "-q"])
-    url = open_page(driver, page)
+    url = open_page(browser, page)
     texts = {p.stem: p.read_text("utf-8") for p in SEEDS.glob("*.txt")}
-    every = driver.execute_script(
+    every = browser.execute_script(
         f"const shown = () => {{ {SHOWN} }};"
         "return [...document.querySelectorAll('a[data-source-id]')].map((a) => {"
         " a.click(); return [a.dataset.sourceId, Number(a.dataset.start),"
@@ -188,8 +182,8 @@ def test_html_page_in_a_browser(tmp_path: Path, request) -> None:
     for source_id, start, end, shown in every:
         assert shown["count"] == 1 and shown["panel"] == source_id
         assert shown["text"] == texts[source_id][start:end]
-    assert console_problems(driver) == []
-    assert set(requests_sent(driver)) == {url}
+    assert console_problems(browser) == []
+    assert set(requests_sent(browser)) == {url}
 
 
 def test_a_draft_fetched_from_a_url(request, tmp_path: Path, capsys) -> None:

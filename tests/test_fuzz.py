@@ -15,6 +15,7 @@ instructor. Example counts are small and fixed so the file runs in seconds on CI
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import re
@@ -64,18 +65,18 @@ FUZZ = settings(
 
 def weighted(*options: tuple[int, st.SearchStrategy[Any]]) -> st.SearchStrategy[Any]:
     """One of the strategies, picked in proportion to its weight (st.one_of cannot weigh)."""
-    total = sum(weight for weight, _ in options)
+    return _pick(options, sum(weight for weight, _ in options))
 
-    @st.composite
-    def pick(draw: st.DrawFn) -> Any:
-        n = draw(st.integers(0, total - 1))
-        for weight, strategy in options:
-            if n < weight:
-                return draw(strategy)
-            n -= weight
-        raise AssertionError("unreachable")
 
-    return pick()
+@st.composite
+def _pick(draw: st.DrawFn, options: tuple[tuple[int, st.SearchStrategy[Any]], ...], total: int):
+    """Defined once: hypothesis reads a composite's source each time one is defined."""
+    n = draw(st.integers(0, total - 1))
+    for weight, strategy in options:
+        if n < weight:
+            return draw(strategy)
+        n -= weight
+    raise AssertionError("unreachable")
 
 
 text = st.text(st.characters(codec=None, exclude_categories=()), max_size=40)
@@ -105,9 +106,11 @@ def passages(draw: st.DrawFn, article: str = ARTICLE) -> str:
     return passage
 
 
-@st.composite
-def claim_payloads(draw: st.DrawFn) -> Any:
-    """ArticleClaims-like payloads: right shape with hostile content, or the wrong shape."""
+@functools.cache
+def claim_payloads() -> st.SearchStrategy[Any]:
+    """ArticleClaims-like payloads: right shape with hostile content, or the wrong shape.
+    Built once (drawing from strategies built anew for every example cost a third of the
+    file's time)."""
     kinds = st.sampled_from(["reported_fact", "reported_fact", "opinion", "background"])
     evidence = weighted(
         (9, st.lists(weighted((3, passages()), (1, text)), min_size=1, max_size=3)),
@@ -127,7 +130,7 @@ def claim_payloads(draw: st.DrawFn) -> Any:
     shaped = st.fixed_dictionaries(
         {"claims": weighted((6, st.lists(claim, max_size=6)), (1, many))}
     )
-    return draw(weighted((8, shaped), (1, st.fixed_dictionaries({"claims": json_value}))))
+    return weighted((8, shaped), (1, st.fixed_dictionaries({"claims": json_value})))
 
 
 def _own_evidence(claim: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -236,8 +239,9 @@ def _by_article(first: Any, second: Any) -> Any:
     return lambda request: (first if "Netflix said on" in json.dumps(request) else second)(request)
 
 
-@st.composite
-def compose_payloads(draw: st.DrawFn) -> Any:
+@functools.cache
+def compose_payloads() -> st.SearchStrategy[Any]:
+    """ComposedSummary-like payloads: sentences faithful to a claim, altered, or anything."""
     ids = weighted((6, st.sampled_from([f"c{n}" for n in range(1, 9)])), (1, text))
     faithful = st.integers(0, len(CLAIMED) - 1).map(
         lambda i: {"text": CLAIMED[i], "claim_ids": [f"c{i + 1}"]}
@@ -264,7 +268,7 @@ def compose_payloads(draw: st.DrawFn) -> Any:
             "conflicts": weighted((6, st.just([])), (1, json_value)),
         }
     )
-    return draw(weighted((8, shaped), (1, json_value)))
+    return weighted((8, shaped), (1, json_value))
 
 
 @FUZZ

@@ -1,7 +1,8 @@
 """The HTML report in a real browser: Debian's chromium driven through chromium-driver.
 
-One browser session serves the module. The tests skip, saying why, when selenium or the
-browser is missing; .ci/run installs chromium and chromium-driver and sets
+One browser session (conftest's `browser`) serves every browser test of the suite, which all
+carry the "browser" xdist group so that they run in one worker. The tests skip, saying why,
+when selenium or the browser is missing; .ci/run installs chromium and chromium-driver and sets
 SUMMARIZE_BROWSER_TESTS=required, which turns that skip into a failure.
 `UPDATE_SCREENSHOT=1 python3 -m pytest tests/test_html_browser.py` rewrites docs/report.png.
 """
@@ -10,27 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEEDS, run_cli
+from conftest import BROWSER, ROOT, SEEDS, run_cli
 from test_html import HOSTILE_ID, HOSTILE_TEXT, PAYLOAD, hostile_summary
 
-CHROMIUM = os.environ.get("SUMMARIZE_CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("SUMMARIZE_CHROMEDRIVER", "/usr/bin/chromedriver")
-FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 SCREENSHOT = ROOT / "docs" / "report.png"
+pytestmark = BROWSER
 
 # What a citation shows, read in the page: the one <mark>, where it is, and what is active.
 SHOWN = """
@@ -49,36 +37,6 @@ return {
   current: [...document.querySelectorAll('[aria-current="true"]')].map((a) => a.id),
 };
 """
-
-
-@pytest.fixture(scope="module")
-def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    missing = [
-        f"{path} is missing (apt-get install -y {package})"
-        for path, package in [(CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")]
-        if shutil.which(path) is None
-    ]
-    try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
-    except ImportError:
-        missing.append("selenium is not installed (pip install -e '.[test]')")
-    if missing:
-        reason = "no browser to test the HTML report in: " + "; ".join(missing)
-        if os.environ.get("SUMMARIZE_BROWSER_TESTS") == "required":  # CI: never skip
-            pytest.fail(reason)
-        pytest.skip(reason)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    driver.set_window_size(1366, 900)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def open_page(browser, path: Path) -> str:
