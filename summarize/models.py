@@ -24,21 +24,38 @@ class ClaimKind(StrEnum):
     BACKGROUND = "background"
 
 
-def _lean(node: Any, *, top: bool = False) -> Any:
-    """A schema without titles (the field and type names say it) except the top one, which
-    names the tool; property names are kept even when a property is called "title"."""
+def _lean(node: Any, defs: dict[str, Any], *, top: bool = False, seen: tuple[str, ...] = ()) -> Any:
+    """A schema that says only what constrains the answer, since it goes out with every call:
+    each $ref replaced by its definition (no $defs block), no titles but the top one (which
+    names the tool), no descriptions but the tool's line, no defaults, and an optional field
+    that may be null given as its type alone (leaving it out means null). Property names are
+    kept even when a property is called "title"."""
     if isinstance(node, list):
-        return [_lean(item) for item in node]
+        return [_lean(item, defs, seen=seen) for item in node]
     if not isinstance(node, dict):
         return node
-    lean = {}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if name in seen:
+            raise TypeError(f"{name} refers to itself: an answer type must not be recursive")
+        return _lean(defs[name], defs, seen=(*seen, name))
+    lean: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "title" and not top and isinstance(value, str):
+        if key in ("title", "description") and not top and isinstance(value, str):
             continue
-        if key in ("properties", "$defs"):
-            lean[key] = {name: _lean(sub) for name, sub in value.items()}
+        if key in ("default", "$defs"):
+            continue
+        if key == "properties":
+            lean[key] = {name: _lean(sub, defs, seen=seen) for name, sub in value.items()}
         else:
-            lean[key] = _lean(value)
+            lean[key] = _lean(value, defs, seen=seen)
+    options = lean.get("anyOf")
+    if "default" in node and node["default"] is None and isinstance(options, list):
+        others = [o for o in options if o != {"type": "null"}]
+        if len(others) == 1:  # `speaker: str | None = None` -> {"type": "string"}, optional
+            del lean["anyOf"]
+            lean.update(others[0])
     return lean
 
 
@@ -47,7 +64,8 @@ class _Asked(BaseModel):
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return _lean(super().model_json_schema(*args, **kwargs), top=True)
+        schema = super().model_json_schema(*args, **kwargs)
+        return _lean(schema, schema.get("$defs", {}), top=True)
 
 
 class ExtractedClaim(_Asked):
