@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from conftest import SEEDS
 from fakes import QueuedLLM, claim, source
 from test_extract import QUOTE, REVENUE, SEED_002, fact
@@ -121,3 +122,14 @@ def test_schemas_say_only_what_constrains_the_answer() -> None:
     assert patch["required"] == ["number"]  # a repair gives only what changes
     answer = {"claims": [{"statement": "S.", "kind": "reported_fact", "evidence": ["S."]}]}
     assert ArticleClaims.model_validate(answer).claims[0].speaker is None
+
+
+def test_a_recursive_answer_type_is_refused_rather_than_inlined_forever() -> None:
+    from summarize.models import _Asked
+
+    class Node(_Asked):
+        children: list[Node]
+
+    Node.model_rebuild(_types_namespace={"Node": Node})
+    with pytest.raises(TypeError, match="Node refers to itself"):
+        Node.model_json_schema()
