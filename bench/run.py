@@ -82,11 +82,10 @@ def repairing_model(request: dict[str, Any]) -> Reply | dict[str, Any]:
     if name == "ClaimRepairs":  # "Claim n: statement | “found”", then "- evidence “…” is not…"
         fixed = []
         for number, (head, problems) in enumerate(CLAIM_BLOCK.findall(last), 1):
-            statement, *found = head.split(" | ")
+            _, *found = head.split(" | ")
             missed = re.findall(r"^- evidence “(.*?)” is not", problems, re.M)
             evidence = [f[1:-1] for f in found] + [e.removeprefix(PLANT) for e in missed]
-            claim = {"statement": statement, "kind": "reported_fact", "evidence": evidence}
-            fixed.append({"number": number, "claim": claim})
+            fixed.append({"number": number, "evidence": evidence})
         return completion_for(request, {"repairs": fixed})
     if name == "SentenceRepairs":
         count = len(re.findall(r"^Sentence \d+ ", last, re.M))

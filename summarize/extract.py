@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from summarize.anchors import mentions, polarity_problems
 from summarize.errors import ModelError
 from summarize.llm import LLM
@@ -23,6 +25,7 @@ from summarize.models import (
     ArticleError,
     Claim,
     ClaimKind,
+    ClaimRepair,
     ClaimRepairs,
     Evidence,
     ExtractedClaim,
@@ -206,10 +209,14 @@ async def _repair(
     checked: dict[int, list[Evidence]] = {}
 
     def recheck(number: int, fix: object) -> tuple[ExtractedClaim | None, str]:
-        assert isinstance(fix, ExtractedClaim)
-        evidence, problems = check_claim(fix, source, decimal)
+        assert isinstance(fix, ClaimRepair)
+        try:
+            repaired = fix.applied_to(failures[number - 1][0])
+        except ValidationError as exc:
+            return None, "; ".join(e["msg"] for e in exc.errors())
+        evidence, problems = check_claim(repaired, source, decimal)
         checked[number] = evidence
-        return (None, "; ".join(problems)) if problems else (fix, "")
+        return (None, "; ".join(problems)) if problems else (repaired, "")
 
     prompt = load_prompt("repair_claims")
     failing = describe_failures(failures, source, decimal)

@@ -90,12 +90,26 @@ class ArticleClaims(_Asked):
 
 
 class ClaimRepair(_Asked):
+    """What changes in failing claim `number`: the fields given replace the claim's own (the
+    evidence as a whole list); `withdraw` drops the claim. Patches keep the answer short."""
+
     number: int
-    claim: ExtractedClaim | None
+    withdraw: bool = False
+    statement: str | None = None
+    kind: ClaimKind | None = None
+    speaker: str | None = None
+    evidence: list[str] | None = Field(default=None, min_length=1)
 
     @property
-    def fix(self) -> ExtractedClaim | None:
-        return self.claim
+    def fix(self) -> ClaimRepair | None:
+        return None if self.withdraw else self
+
+    def applied_to(self, claim: ExtractedClaim) -> ExtractedClaim:
+        """`claim` with this repair's fields in place of its own, validated again (raises
+        pydantic's ValidationError, e.g. for a quote left without a speaker)."""
+        changes = self.model_dump(include={"statement", "kind", "speaker", "evidence"})
+        given = {name: value for name, value in changes.items() if value is not None}
+        return ExtractedClaim.model_validate(claim.model_dump() | given)
 
 
 class ClaimRepairs(_Asked):

@@ -26,7 +26,7 @@ def test_a_claim_repair_sends_the_diagnosis_and_passages_not_the_article() -> No
     misquoted = fact("Sarandos praised AI.", QUOTE.replace("incredible", "amazing"))
     llm = QueuedLLM(
         {"claims": [lacking, misquoted]},
-        {"repairs": [{"number": 1, "claim": None}, {"number": 2, "claim": None}]},
+        {"repairs": [{"number": 1, "withdraw": True}, {"number": 2, "withdraw": True}]},
     )
     asyncio.run(extract_article(llm, article))
     repair = "\n".join(m["content"] for m in llm.calls[1]["messages"])
@@ -34,7 +34,7 @@ def test_a_claim_repair_sends_the_diagnosis_and_passages_not_the_article() -> No
     assert "“$11.08 billion”" in repair  # the number the evidence lacks ...
     assert f"{REVENUE} and $3.13 billion in profit." in repair  # ... and where the article has it
     assert "closest passage is “We remain convinced" in repair  # the verifier's diagnosis
-    assert llm.calls[1]["prompt_key"] == "repair_claims@3"
+    assert llm.calls[1]["prompt_key"] == "repair_claims@4"
 
 
 def test_a_claim_repair_gives_each_passage_once() -> None:
@@ -44,7 +44,7 @@ def test_a_claim_repair_gives_each_passage_once() -> None:
     wrong = QUOTE.replace("incredible", "amazing")
     claim = fact("Netflix had $11.08 billion in revenue; Sarandos praised AI.", REVENUE, wrong)
     claim |= {"kind": "quote", "speaker": "Ted Sarandos"}
-    llm = QueuedLLM({"claims": [claim]}, {"repairs": [{"number": 1, "claim": None}]})
+    llm = QueuedLLM({"claims": [claim]}, {"repairs": [{"number": 1, "withdraw": True}]})
     asyncio.run(extract_article(llm, article))
     repair = llm.calls[1]["messages"][-1]["content"]
     first, *problems = repair.split("\n\n", 1)[1].splitlines()
@@ -117,7 +117,7 @@ def test_schemas_say_only_what_constrains_the_answer() -> None:
     claim = ArticleClaims.model_json_schema()["properties"]["claims"]["items"]
     assert claim["properties"]["speaker"] == {"type": "string"}
     assert claim["required"] == ["statement", "kind", "evidence"]
-    withdrawn = ClaimRepairs.model_json_schema()["properties"]["repairs"]["items"]
-    assert {"type": "null"} in withdrawn["properties"]["claim"]["anyOf"]  # null withdraws
+    patch = ClaimRepairs.model_json_schema()["properties"]["repairs"]["items"]
+    assert patch["required"] == ["number"]  # a repair gives only what changes
     answer = {"claims": [{"statement": "S.", "kind": "reported_fact", "evidence": ["S."]}]}
     assert ArticleClaims.model_validate(answer).claims[0].speaker is None
