@@ -65,6 +65,8 @@ PLANT = "Reportedly, "
 UNBACKED = "The sources together report 987654 separate figures."
 """A sentence the repairing stand-in adds to every summary: its number is in no evidence."""
 CAPACITY = 4
+CLAIM_BLOCK = re.compile(r"^Claim \d+(?: \([^)]*\))?: (.*)\n((?:- .*\n?)*)", re.M)
+"""A failing claim in a repair request (extract.describe_failures): its line, its problems."""
 Responder = Callable[[dict[str, Any]], "Reply | dict[str, Any]"]
 
 
@@ -77,15 +79,16 @@ def repairing_model(request: dict[str, Any]) -> Reply | dict[str, Any]:
     whose number no evidence has (dropped on repair)."""
     name = request["tools"][0]["function"]["name"]
     last = request["messages"][-1]["content"]
-    if name == "ClaimRepairs":
-        claims = [json.loads(m) for m in re.findall(r"^Claim \d+: (\{.*\})$", last, re.M)]
+    if name == "ClaimRepairs":  # "Claim n: statement | “found”", then "- evidence “…” is not…"
         fixed = []
-        for number, claim in enumerate(claims, 1):
-            claim["evidence"] = [e.removeprefix(PLANT) for e in claim["evidence"]]
-            fixed.append({"number": number, "claim": claim})
+        for number, (head, problems) in enumerate(CLAIM_BLOCK.findall(last), 1):
+            _, *found = head.split(" | ")
+            missed = re.findall(r"^- evidence “(.*?)” is not", problems, re.M)
+            evidence = [f[1:-1] for f in found] + [e.removeprefix(PLANT) for e in missed]
+            fixed.append({"number": number, "evidence": evidence})
         return completion_for(request, {"repairs": fixed})
     if name == "SentenceRepairs":
-        count = len(re.findall(r"^Sentence \d+: ", last, re.M))
+        count = len(re.findall(r"^Sentence \d+ ", last, re.M))
         return completion_for(
             request, {"repairs": [{"number": n, "sentence": None} for n in range(1, count + 1)]}
         )

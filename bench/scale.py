@@ -9,7 +9,7 @@ stories of 5 articles, then the same command again (warm cache). Each is paired 
 command at latency 0 (the pipeline's own work) and repeated: min / median / max. Floors: the
 critical path in model round trips (extraction, then compose; grouped compose adds the merge)
 times the latency, plus the paired zero-latency run. Cost: the tokens the stand-in reports
-(characters / 4) at gpt-4o's list price (summarize.batch.PRICES), and half that through the
+(characters / 4) at gpt-4o's list price (summarize.batch_table.PRICES), and half that through the
 Batch API. Loopback only, temporary caches, nothing asserted: a benchmark. See bench/README.md.
 """
 
@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from run import PROXY_VARS, article_texts, machine, spread  # noqa: E402
 
-from summarize.batch import estimate_cost  # noqa: E402
+from summarize.batch_table import estimate_cost  # noqa: E402
 from summarize.testing import FakeOpenAIServer, Reply, error_body, stand_in  # noqa: E402
 
 WINDOW = 128_000

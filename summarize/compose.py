@@ -28,6 +28,7 @@ from summarize.anchors import (
     vocabulary_test,
 )
 from summarize.conflicts import checked_conflicts, quantity_conflicts
+from summarize.extract import tag_of
 from summarize.llm import LLM
 from summarize.models import (
     ArticleError,
@@ -233,13 +234,10 @@ def claim_line(claim: Claim) -> str:
     fact, then the statement; evidence only where it adds words a sentence may quote (a quote
     claim's, or a passage with quotation marks). Otherwise the statement already says what its
     evidence says (a median 88% of its words are in it)."""
-    tag = "" if claim.kind is ClaimKind.FACT else claim.kind.value
-    if claim.speaker:
-        tag = f"{tag}, {claim.speaker}"
     passages = [" ".join(e.quote.split()) for e in claim.evidence]
     if claim.kind is not ClaimKind.QUOTE:
         passages = [p for p in passages if _QUOTE_MARKS & set(p)]
-    line = f"{claim.id} ({tag}): " if tag else f"{claim.id}: "
+    line = f"{claim.id}{tag_of(claim.kind, claim.speaker)}: "
     return line + " | ".join([claim.statement, *(f"“{p}”" for p in passages)])
 
 
@@ -333,17 +331,15 @@ def removals(verdict: Verdict) -> list[Rejection]:
 def describe_sentence_failures(
     failures: list[tuple[int, ComposedSentence, Place, Verdict]], claims: dict[str, Claim]
 ) -> str:
-    """The compose repair request: each failing sentence, its problems (which quote the
-    numbers and passages it should have used) and the claims it cites, listed as for the
-    composer; not the whole listing again."""
+    """The compose repair request: each failing sentence with the ids it cites
+    (`Sentence 2 [c4, c9]: text`), its problems (which quote the numbers and passages it
+    should have used) and the claims it cites, listed as for the composer; not the whole
+    listing again."""
     blocks = []
     for n, (_, draft, _, verdict) in enumerate(failures, 1):
-        lines = [f"Sentence {n}: {draft.model_dump_json()}", "Problems:"]
+        lines = [f"Sentence {n} [{', '.join(draft.claim_ids)}]: {' '.join(draft.text.split())}"]
         lines += [f"- {p}" for p in verdict.problems()]
-        cited = [claims[i] for i in dict.fromkeys(draft.claim_ids) if i in claims]
-        if cited:
-            lines.append("Claims it cites:")
-            lines += [claim_line(c) for c in cited]
+        lines += [claim_line(claims[i]) for i in dict.fromkeys(draft.claim_ids) if i in claims]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pydantic import ValidationError
+
 from summarize.anchors import mentions, polarity_problems
 from summarize.errors import ModelError
 from summarize.llm import LLM
@@ -23,6 +25,7 @@ from summarize.models import (
     ArticleError,
     Claim,
     ClaimKind,
+    ClaimRepair,
     ClaimRepairs,
     Evidence,
     ExtractedClaim,
@@ -144,10 +147,16 @@ def number_passages(claim: ExtractedClaim, source: Source, decimal: str) -> list
 def describe_failures(
     failures: list[tuple[ExtractedClaim, list[str]]], source: Source, decimal: str
 ) -> str:
-    """The repair request: each failing claim, what is wrong, and the article text it needs."""
+    """The repair request: each failing claim once, what is wrong, and the article text it
+    needs. A claim is written as the composer sees one (`Claim 2 (quote, Ted Sarandos):
+    statement | “passage”`) with the passages that were found; each passage that was not is
+    quoted by its problem, with the article's closest passage, so none is sent twice."""
+    index = index_for(source.text)
     blocks = []
     for number, (claim, problems) in enumerate(failures, 1):
-        lines = [f"Claim {number}: {claim.model_dump_json()}", "Problems:"]
+        found = [f"“{unquoted(p)}”" for p in claim.evidence if index.find(p).ok]
+        lines = [f"Claim {number}{tag_of(claim.kind, claim.speaker)}: "]
+        lines[0] += " | ".join([claim.statement, *found])
         lines += [f"- {p}" for p in problems]
         passages = number_passages(claim, source, decimal)
         if passages:
@@ -155,6 +164,13 @@ def describe_failures(
             lines += [f"- “{p}”" for p in passages]
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def tag_of(kind: ClaimKind, speaker: str | None) -> str:
+    """` (quote, Ted Sarandos)`: a claim's kind and speaker as listed to the model; nothing
+    for a plain fact without a speaker."""
+    parts = [p for p in ("" if kind is ClaimKind.FACT else kind.value, speaker) if p]
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 async def extract_article(llm: LLM, source: Source) -> ArticleResult:
@@ -193,10 +209,14 @@ async def _repair(
     checked: dict[int, list[Evidence]] = {}
 
     def recheck(number: int, fix: object) -> tuple[ExtractedClaim | None, str]:
-        assert isinstance(fix, ExtractedClaim)
-        evidence, problems = check_claim(fix, source, decimal)
+        assert isinstance(fix, ClaimRepair)
+        try:
+            repaired = fix.applied_to(failures[number - 1][0])
+        except ValidationError as exc:
+            return None, "; ".join(e["msg"] for e in exc.errors())
+        evidence, problems = check_claim(repaired, source, decimal)
         checked[number] = evidence
-        return (None, "; ".join(problems)) if problems else (fix, "")
+        return (None, "; ".join(problems)) if problems else (repaired, "")
 
     prompt = load_prompt("repair_claims")
     failing = describe_failures(failures, source, decimal)

@@ -24,21 +24,38 @@ class ClaimKind(StrEnum):
     BACKGROUND = "background"
 
 
-def _lean(node: Any, *, top: bool = False) -> Any:
-    """A schema without titles (the field and type names say it) except the top one, which
-    names the tool; property names are kept even when a property is called "title"."""
+def _lean(node: Any, defs: dict[str, Any], *, top: bool = False, seen: tuple[str, ...] = ()) -> Any:
+    """A schema that says only what constrains the answer, since it goes out with every call:
+    each $ref replaced by its definition (no $defs block), no titles but the top one (which
+    names the tool), no descriptions but the tool's line, no defaults, and an optional field
+    that may be null given as its type alone (leaving it out means null). Property names are
+    kept even when a property is called "title"."""
     if isinstance(node, list):
-        return [_lean(item) for item in node]
+        return [_lean(item, defs, seen=seen) for item in node]
     if not isinstance(node, dict):
         return node
-    lean = {}
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        name = ref.removeprefix("#/$defs/")
+        if name in seen:
+            raise TypeError(f"{name} refers to itself: an answer type must not be recursive")
+        return _lean(defs[name], defs, seen=(*seen, name))
+    lean: dict[str, Any] = {}
     for key, value in node.items():
-        if key == "title" and not top and isinstance(value, str):
+        if key in ("title", "description") and not top and isinstance(value, str):
             continue
-        if key in ("properties", "$defs"):
-            lean[key] = {name: _lean(sub) for name, sub in value.items()}
+        if key in ("default", "$defs"):
+            continue
+        if key == "properties":
+            lean[key] = {name: _lean(sub, defs, seen=seen) for name, sub in value.items()}
         else:
-            lean[key] = _lean(value)
+            lean[key] = _lean(value, defs, seen=seen)
+    options = lean.get("anyOf")
+    if "default" in node and node["default"] is None and isinstance(options, list):
+        others = [o for o in options if o != {"type": "null"}]
+        if len(others) == 1:  # `speaker: str | None = None` -> {"type": "string"}, optional
+            del lean["anyOf"]
+            lean.update(others[0])
     return lean
 
 
@@ -47,7 +64,8 @@ class _Asked(BaseModel):
 
     @classmethod
     def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
-        return _lean(super().model_json_schema(*args, **kwargs), top=True)
+        schema = super().model_json_schema(*args, **kwargs)
+        return _lean(schema, schema.get("$defs", {}), top=True)
 
 
 class ExtractedClaim(_Asked):
@@ -72,12 +90,26 @@ class ArticleClaims(_Asked):
 
 
 class ClaimRepair(_Asked):
+    """What changes in failing claim `number`: the fields given replace the claim's own (the
+    evidence as a whole list); `withdraw` drops the claim. Patches keep the answer short."""
+
     number: int
-    claim: ExtractedClaim | None
+    withdraw: bool = False
+    statement: str | None = None
+    kind: ClaimKind | None = None
+    speaker: str | None = None
+    evidence: list[str] | None = Field(default=None, min_length=1)
 
     @property
-    def fix(self) -> ExtractedClaim | None:
-        return self.claim
+    def fix(self) -> ClaimRepair | None:
+        return None if self.withdraw else self
+
+    def applied_to(self, claim: ExtractedClaim) -> ExtractedClaim:
+        """`claim` with this repair's fields in place of its own, validated again (raises
+        pydantic's ValidationError, e.g. for a quote left without a speaker)."""
+        changes = self.model_dump(include={"statement", "kind", "speaker", "evidence"})
+        given = {name: value for name, value in changes.items() if value is not None}
+        return ExtractedClaim.model_validate(claim.model_dump() | given)
 
 
 class ClaimRepairs(_Asked):

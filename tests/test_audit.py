@@ -299,7 +299,7 @@ def test_json_has_one_record_per_item() -> None:
 
 def test_numbers_read_sentence_by_sentence_equal_those_of_the_whole_text() -> None:
     """The audit parses only sentences that can hold a number: it must miss none."""
-    from summarize.audit import _numbers
+    from summarize.audit_sources import numbers_in
     from summarize.numbers import detect_decimal, find_numbers
 
     texts = [p.read_text("utf-8") for p in sorted(SEEDS.glob("*.txt"))]
@@ -309,5 +309,5 @@ def test_numbers_read_sentence_by_sentence_equal_those_of_the_whole_text() -> No
     for text in texts:
         decimal = detect_decimal(text)
         whole = [(n.start, n.end, n.value, n.unit) for n in find_numbers(text, decimal=decimal)]
-        parts = _numbers(text, split_sentences(text), decimal)
+        parts = numbers_in(text, split_sentences(text), decimal)
         assert [(n.start, n.end, n.value, n.unit) for n in parts] == whole

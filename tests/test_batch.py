@@ -14,7 +14,7 @@ import diskcache
 import pytest
 from conftest import ROOT, run_cli
 
-from summarize.batch import read_stories, report_names
+from summarize.batch_stories import read_stories, report_names
 from summarize.cli import main
 from summarize.testing import FakeOpenAIServer, Reply, stand_in
 

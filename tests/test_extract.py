@@ -57,7 +57,9 @@ def test_typographic_difference_is_normalized_not_rejected(seed):
 def test_rounded_number_is_repaired_with_the_diagnosis(seed):
     rounded = fact("Netflix had $11.1 billion in revenue.", REVENUE)
     fixed = fact("Netflix had $11.08 billion in revenue.", REVENUE)
-    llm = QueuedLLM({"claims": [rounded]}, {"repairs": [{"number": 1, "claim": fixed}]})
+    llm = QueuedLLM(
+        {"claims": [rounded]}, {"repairs": [{"number": 1, "statement": fixed["statement"]}]}
+    )
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == [fixed["statement"]]
     assert result.claims[0].repaired
@@ -76,7 +78,7 @@ def test_invented_quote_withdrawn_on_repair_is_rejected(seed):
     }
     llm = QueuedLLM(
         {"claims": [invented, fact("Revenue was $11.08 billion.", REVENUE)]},
-        {"repairs": [{"number": 1, "claim": None}]},
+        {"repairs": [{"number": 1, "withdraw": True}]},
     )
     result = run(extract_article(llm, seed))
     assert [c.statement for c in result.claims] == ["Revenue was $11.08 billion."]
@@ -92,7 +94,9 @@ def test_claim_still_wrong_after_repair_is_rejected_with_new_diagnosis(seed):
     still = fact(
         "Sarandos said AI helps make films better.", QUOTE.replace("incredible", "amazing")
     )
-    llm = QueuedLLM({"claims": [wrong]}, {"repairs": [{"number": 1, "claim": still}]})
+    llm = QueuedLLM(
+        {"claims": [wrong]}, {"repairs": [{"number": 1, "evidence": still["evidence"]}]}
+    )
     result = run(extract_article(llm, seed))
     assert not result.claims
     assert "still failing after repair" in result.rejections[0].reason
@@ -155,7 +159,7 @@ def test_ids_follow_source_order_and_every_article_starts_at_once():
 def test_a_repair_jumps_the_queue_of_extractions(seed):
     llm = QueuedLLM(
         {"claims": [fact("Netflix had $11.1 billion in second-quarter revenue.", REVENUE)]},
-        {"repairs": [{"number": 1, "claim": None}]},
+        {"repairs": [{"number": 1, "withdraw": True}]},
     )
     run(extract_article(llm, seed))
     assert [call["urgent"] for call in llm.calls] == [False, True]
@@ -215,3 +219,23 @@ def test_a_statement_whose_negation_differs_from_its_evidence_fails(seed):
     )
     (problem,) = check_claim(claim, seed)[1]
     assert "negation" in problem and "not finished" in problem
+
+
+def test_a_repair_patches_only_the_fields_it_gives_and_is_checked_again(seed):
+    """The repair answer names what changes; the claim it makes is verified whole, as any."""
+    quote = {
+        "statement": "Ted Sarandos said AI is an incredible opportunity.",
+        "kind": "quote",
+        "speaker": "Ted Saraonds",  # not named so in the paragraph
+        "evidence": [QUOTE],
+    }
+    llm = QueuedLLM({"claims": [quote]}, {"repairs": [{"number": 1, "speaker": "Sarandos"}]})
+    result = run(extract_article(llm, seed))
+    (repaired,) = result.claims
+    assert (repaired.speaker, repaired.statement) == ("Sarandos", quote["statement"])
+    assert [e.cited for e in repaired.evidence] == [QUOTE] and repaired.repaired
+
+    llm = QueuedLLM({"claims": [quote]}, {"repairs": [{"number": 1, "speaker": " "}]})
+    result = run(extract_article(llm, seed))
+    assert not result.claims  # a quote left without a speaker is not a claim
+    assert "must name its speaker" in result.rejections[0].reason

@@ -23,7 +23,8 @@ from summarize.errors import (
     TruncatedResponse,
     UnparseableResponse,
 )
-from summarize.llm import LLM, MAX_ABSORBED, MAX_WAIT, _retry_after
+from summarize.faults import MAX_WAIT, retry_after
+from summarize.llm import LLM, MAX_ABSORBED
 from summarize.models import ArticleClaims
 from summarize.settings import Settings
 from summarize.testing import (
@@ -232,14 +233,14 @@ def test_retry_after_forms() -> None:
             "E", (Exception,), {"response": type("R", (), {"headers": {"retry-after": value}})}
         )()
 
-    assert _retry_after(fault("2.5")) == 2.5
-    assert _retry_after(fault("3600")) == MAX_WAIT
-    assert _retry_after(fault("soon")) is None
+    assert retry_after(fault("2.5")) == 2.5
+    assert retry_after(fault("3600")) == MAX_WAIT
+    assert retry_after(fault("soon")) is None
     later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
-    assert 25 < _retry_after(fault(later)) <= 30
+    assert 25 < retry_after(fault(later)) <= 30
     past = format_datetime(datetime.now(UTC) - timedelta(seconds=30), usegmt=True)
-    assert _retry_after(fault(past)) == 0
-    assert _retry_after(ValueError()) is None
+    assert retry_after(fault(past)) == 0
+    assert retry_after(ValueError()) is None
 
 
 def test_exhausted_retries_are_not_multiplied() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
 from conftest import SEEDS
 from fakes import QueuedLLM, claim, source
 from test_extract import QUOTE, REVENUE, SEED_002, fact
@@ -26,16 +27,32 @@ def test_a_claim_repair_sends_the_diagnosis_and_passages_not_the_article() -> No
     misquoted = fact("Sarandos praised AI.", QUOTE.replace("incredible", "amazing"))
     llm = QueuedLLM(
         {"claims": [lacking, misquoted]},
-        {"repairs": [{"number": 1, "claim": None}, {"number": 2, "claim": None}]},
+        {"repairs": [{"number": 1, "withdraw": True}, {"number": 2, "withdraw": True}]},
     )
     asyncio.run(extract_article(llm, article))
     repair = "\n".join(m["content"] for m in llm.calls[1]["messages"])
     assert SEED_002[:200] not in repair and len(repair) < len(SEED_002) / 2
-    assert "Claim 1:" in repair and "Claim 2:" in repair
     assert "“$11.08 billion”" in repair  # the number the evidence lacks ...
     assert f"{REVENUE} and $3.13 billion in profit." in repair  # ... and where the article has it
     assert "closest passage is “We remain convinced" in repair  # the verifier's diagnosis
-    assert llm.calls[1]["prompt_key"] == "repair_claims@2"
+    assert llm.calls[1]["prompt_key"] == "repair_claims@4"
+
+
+def test_a_claim_repair_gives_each_passage_once() -> None:
+    """A claim as the composer sees one, with the passages that were found; a passage that was
+    not is quoted once, by its problem. No JSON echo of the claim."""
+    article = source("002", SEED_002)
+    wrong = QUOTE.replace("incredible", "amazing")
+    claim = fact("Netflix had $11.08 billion in revenue; Sarandos praised AI.", REVENUE, wrong)
+    claim |= {"kind": "quote", "speaker": "Ted Sarandos"}
+    llm = QueuedLLM({"claims": [claim]}, {"repairs": [{"number": 1, "withdraw": True}]})
+    asyncio.run(extract_article(llm, article))
+    repair = llm.calls[1]["messages"][-1]["content"]
+    first, *problems = repair.split("\n\n", 1)[1].splitlines()
+    assert first == f"Claim 1 (quote, Ted Sarandos): {claim['statement']} | “{REVENUE}”"
+    assert problems[0].startswith(f"- evidence “{wrong}” is not found verbatim")
+    assert repair.count(wrong) == 1 and repair.count(REVENUE) == 1
+    assert '"evidence"' not in repair and "{" not in repair
 
 
 def world():
@@ -73,11 +90,13 @@ def test_a_compose_repair_sends_only_failing_sentences_and_the_claims_they_cite(
     }
     llm = QueuedLLM(draft, {"repairs": [{"number": 1, "sentence": None}]})
     asyncio.run(compose(llm, claims, sources))
-    repair = "\n".join(m["content"] for m in llm.calls[1]["messages"])
-    assert "Sentence 1:" in repair and "$11.1 billion" in repair
-    assert f"c1: {claims[0].statement}" in repair.splitlines()  # cited, listed as for compose
-    assert "c2" not in repair and "Sentence 2" not in repair  # the passing sentence stays out
-    assert llm.calls[1]["prompt_key"] == "repair_sentences@2" and llm.calls[1]["urgent"]
+    repair = llm.calls[1]["messages"][-1]["content"].splitlines()
+    assert repair[0] == "Sentence 1 [c1]: Netflix reported $11.1 billion in revenue."
+    assert repair[1].startswith("- c1: its cited evidence does not state “$11.1 billion”")
+    assert f"c1: {claims[0].statement}" in repair  # cited, listed as for compose
+    assert not any("c2" in line or "Sentence 2" in line for line in repair)  # passing: out
+    assert not any("{" in line for line in repair)  # no JSON echo of the sentence
+    assert llm.calls[1]["prompt_key"] == "repair_sentences@3" and llm.calls[1]["urgent"]
 
 
 def test_schemas_carry_no_titles_but_the_tool_name() -> None:
@@ -87,3 +106,30 @@ def test_schemas_carry_no_titles_but_the_tool_name() -> None:
         text = json.dumps({k: v for k, v in schema.items() if k != "title"})
         assert '"title": "' not in text.replace('"title": {"type"', "")
     assert "title" in ComposedSummary.model_json_schema()["properties"]  # a field, kept
+
+
+def test_schemas_say_only_what_constrains_the_answer() -> None:
+    """No $defs (each type written where it is used), no defaults, no descriptions but the
+    tool's line; an optional field that may be null is given as its type alone."""
+    for model in (ArticleClaims, ClaimRepairs, ComposedSummary, SentenceRepairs):
+        text = json.dumps(model.model_json_schema())
+        assert "$defs" not in text and "$ref" not in text and '"default"' not in text
+        assert text.count('"description"') == 1
+    claim = ArticleClaims.model_json_schema()["properties"]["claims"]["items"]
+    assert claim["properties"]["speaker"] == {"type": "string"}
+    assert claim["required"] == ["statement", "kind", "evidence"]
+    patch = ClaimRepairs.model_json_schema()["properties"]["repairs"]["items"]
+    assert patch["required"] == ["number"]  # a repair gives only what changes
+    answer = {"claims": [{"statement": "S.", "kind": "reported_fact", "evidence": ["S."]}]}
+    assert ArticleClaims.model_validate(answer).claims[0].speaker is None
+
+
+def test_a_recursive_answer_type_is_refused_rather_than_inlined_forever() -> None:
+    from summarize.models import _Asked
+
+    class Node(_Asked):
+        children: list[Node]
+
+    Node.model_rebuild(_types_namespace={"Node": Node})
+    with pytest.raises(TypeError, match="Node refers to itself"):
+        Node.model_json_schema()
