@@ -53,7 +53,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     gc.enable()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After the terminal summary (where hypothesis registers trio's PRNG, a check that cannot
+    see frozen objects) and before pytest's own cleanup."""
     for _ in range(5):
         if not gc.collect():
             break
