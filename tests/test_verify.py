@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import unicodedata
@@ -23,8 +24,10 @@ _ORACLE_QUOTES = dict.fromkeys("‘’‚‛′`´", "'") | dict.fromkeys("“�
 _ORACLE_STRIP = "\"'‘’‚‛“”„‟«»`´′″"
 
 
+@functools.lru_cache(maxsize=256)
 def oracle_normalize(text: str) -> str:
-    """Slow, per-character restatement of the allowed differences, for checking the fast one."""
+    """Slow, per-character restatement of the allowed differences, for checking the fast one.
+    (Cached: the examples draw their passages from a few sources, normalized again and again.)"""
     out = []
     for c in text:
         if c in "\u200b\u200c\u200d\ufeff\u2060\u00ad":
@@ -49,14 +52,15 @@ def oracle_present(source: str, quote: str) -> bool:
     norm = oracle_normalize(source)
     q = oracle_strip(oracle_normalize(quote))
     for v in {q, q[:1].swapcase() + q[1:]}:
-        for i in range(len(norm) - len(v) + 1):
-            if norm.startswith(v, i):
-                before = norm[i - 1] if i else " "
-                after = norm[i + len(v)] if i + len(v) < len(norm) else " "
-                if not (v[:1].isalnum() and before.isalnum()) and not (
-                    v[-1:].isalnum() and after.isalnum()
-                ):
-                    return True
+        i = norm.find(v)
+        while i != -1:  # every occurrence, overlapping ones included
+            before = norm[i - 1] if i else " "
+            after = norm[i + len(v)] if i + len(v) < len(norm) else " "
+            if not (v[:1].isalnum() and before.isalnum()) and not (
+                v[-1:].isalnum() and after.isalnum()
+            ):
+                return True
+            i = norm.find(v, i + 1)
     return False
 
 
