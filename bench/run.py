@@ -1,6 +1,6 @@
 """Speed and cost of summarize: whole CLI processes against a loopback model, against the floor.
 
-    python bench/run.py [--quick] [--markdown FILE]
+    python bench/run.py [--quick] [--markdown FILE] [--first-request]
 
 Each scenario runs `python -m summarize DIR --base-url ...` as a fresh process, paired with the
 same command against the same stand-in model answering at once (latency 0), repeatedly, and
@@ -11,7 +11,6 @@ waiting on the model: start-up, reading, verifying, rendering, the fake server's
 - default: N articles, no flag, every claim verifies: extraction, compose = 2 rounds;
 - repairs: the stand-in misquotes one passage per article and writes one unbacked sentence,
   so every article takes a claim repair and the summary a compose repair: 4 rounds;
-  so every article takes a claim repair and the summary a compose repair: 4 rounds;
 - rate-limited: a server that works on 4 requests at a time and answers 429 with Retry-After
   beyond that: its capacity bound, ⌈N/4⌉ extraction rounds + compose.
 
@@ -20,9 +19,11 @@ extraction, claim repair, compose, compose repair), so a stage the checks add is
 the floor, not hidden in the ratio.
 
 Also: when the first request reached the server and how long the process lived after the last
-answer; what the requests carried (message text + schemas, in characters, against the
-articles'; tokens ≈ characters / 4); the demo's prompts (bench/prompt_size.py); a warm-cache
-rerun; peak memory. Loopback only, temporary cache directories, nothing asserted: a benchmark.
+answer; the first request of 5 articles against its floor, a bare program that imports openai
+and instructor, builds the client and sends one call (`--first-request` runs only that); what
+the requests carried (message text + schemas, in characters, against the articles'; tokens ≈
+characters / 4); the demo's prompts (bench/prompt_size.py); a warm-cache rerun; peak memory.
+Loopback only, temporary cache directories, nothing asserted: a benchmark.
 """
 
 from __future__ import annotations
@@ -361,13 +362,82 @@ def startup_rows(env: dict[str, str], runs: int = 5) -> list[str]:
     return [f"start-up: python -m summarize --help {helped:.3f} s, python -c pass {bare:.3f} s"]
 
 
+FLOOR = """
+import asyncio, sys
+import instructor, openai
+from pydantic import BaseModel
+
+class Answer(BaseModel):
+    text: str
+
+async def main() -> None:
+    client = instructor.from_openai(
+        openai.AsyncOpenAI(api_key="bench-not-a-key", base_url=sys.argv[1], max_retries=0),
+        mode=instructor.Mode.TOOLS,
+    )
+    try:
+        await client.chat.completions.create(
+            model="m", response_model=Answer, max_retries=0,
+            messages=[{"role": "user", "content": "hi"}],
+        )
+    except Exception:
+        pass
+
+asyncio.run(main())
+"""
+"""The least any program can do before its first request through openai and instructor:
+import them, build the client, send one call. The yardstick for summarize's first request."""
+
+
+def first_request_rows(env: dict[str, str], n: int = 5, pairs: int = 7) -> list[str]:
+    """Spawn to first request: summarize on n articles against the bare FLOOR program, in
+    turn against the same loopback server, min / median / max and the ratio pair by pair."""
+    events = Events()
+    ours: list[float] = []
+    floor: list[float] = []
+    with (
+        article_dir(n) as (articles, _),
+        FakeOpenAIServer(timed(stand_in, 0.0, None, events)) as server,
+    ):
+        commands = (
+            [sys.executable, "-m", "summarize", str(articles), "-q", "--no-cache", "--base-url"],
+            [sys.executable, "-c", FLOOR],
+        )
+        for _ in range(pairs):
+            for command, times in zip(commands, (ours, floor), strict=True):
+                with events.lock:
+                    events.arrivals.clear()
+                start = time.monotonic()
+                subprocess.run(
+                    [*command, server.base_url],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                times.append(min(events.arrivals, default=math.inf) - start)
+    ratios = [a / b for a, b in zip(ours, floor, strict=True)]
+    return [
+        f"first request after spawn, {n} articles, {pairs} pairs (min / median / max):",
+        f"  summarize                {spread(ours)} s",
+        f"  floor (import openai and instructor, build the client, send one call) "
+        f"{spread(floor)} s",
+        f"  summarize ÷ floor        {spread(ratios)} pair by pair",
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="20 articles, 0.25 s, 2 pairs")
     parser.add_argument("--markdown", metavar="FILE", type=Path, help="also write the report")
+    parser.add_argument(
+        "--first-request", action="store_true", help="only the first request against its floor"
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in PROXY_VARS}
     env.update(OPENAI_API_KEY="bench-not-a-key", PYTHONPATH=str(ROOT))
+    if args.first_request:
+        print("\n".join([*machine(), "", *first_request_rows(env)]))
+        return
     n, latency = (20, 0.25) if args.quick else (100, 1.0)
     started = time.monotonic()
     lines = [*machine(), ""]
@@ -376,7 +446,7 @@ def main() -> None:
         rows = scenario_rows(scenario, n, latency, repeats, env)
         print("\n".join(rows), file=sys.stderr, flush=True)  # progress
         lines += [*rows, ""]
-    lines += [*warm_rows(n, latency, env), *startup_rows(env), ""]
+    lines += [*warm_rows(n, latency, env), *startup_rows(env), *first_request_rows(env), ""]
     lines += ["the demo's requests (bench/prompt_size.py):"]
     chars = sum(len(p.read_text(encoding="utf-8")) for p in (ROOT / "seeds").glob("*.txt"))
     sent = prompt_size.sent_by_recordings(ROOT / "fixtures" / "seeds")
