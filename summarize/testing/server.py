@@ -86,6 +86,10 @@ class FakeOpenAIServer:
 def _handler_for(server: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # TCP_NODELAY: the headers and the body go out in two writes, and on a kept-alive
+        # connection Nagle's algorithm held the body until the client's delayed ACK, ~40 ms a
+        # call (a real server does not make its clients wait for that)
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
