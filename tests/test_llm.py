@@ -6,6 +6,7 @@ import asyncio
 import logging
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -135,7 +136,13 @@ def test_template_syntax_in_an_article_reaches_the_request_verbatim(mode: str) -
 
 
 def test_concurrent_calls_overlap() -> None:
-    with FakeOpenAIServer(ok, latency=0.3) as server:
+    together = threading.Barrier(8, timeout=4)  # no answer until all eight are in flight
+
+    def all_at_once(request: dict) -> dict:
+        together.wait()
+        return ok(request)
+
+    with FakeOpenAIServer(all_at_once) as server:
         llm = make_llm(server)
         results = gather(llm, 8)
     assert results == [Tiny(n=7)] * 8
@@ -216,7 +223,7 @@ def test_a_transport_fault_is_retried_once(fault: Reply) -> None:
 
 def test_retry_after_is_honoured() -> None:
     arrivals: list[float] = []
-    respond = script(Reply(status=429, headers={"Retry-After": "0.4"}))
+    respond = script(Reply(status=429, headers={"Retry-After": "0.2"}))
 
     def timed(request: dict) -> Any:
         arrivals.append(time.monotonic())
@@ -224,7 +231,7 @@ def test_retry_after_is_honoured() -> None:
 
     with FakeOpenAIServer(timed) as server:
         ask(make_llm(server))
-    assert arrivals[1] - arrivals[0] >= 0.35  # the backoff alone would be ~0.02 s
+    assert arrivals[1] - arrivals[0] >= 0.18  # the backoff alone would be ~0.02 s
 
 
 def test_retry_after_forms() -> None:
@@ -257,9 +264,9 @@ def test_exhausted_retries_are_not_multiplied() -> None:
 def test_exhausted_timeouts_name_the_timeout() -> None:
     slow = FakeOpenAIServer(lambda r: Reply(delay=2.0))
     with slow as server, pytest.raises(ModelAPIError) as error:
-        ask(make_llm(server, retries=1, timeout=0.2))
+        ask(make_llm(server, retries=1, timeout=0.1))
     assert "gave up after 1 retries" in one_line_error(error)
-    assert "0.2 s timeout" in str(error.value)
+    assert "0.1 s timeout" in str(error.value)
 
 
 def test_401_is_not_retried_and_the_key_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
