@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import io
+import itertools
 import os
 import shutil
 import subprocess
@@ -62,9 +63,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     gc.freeze()
 
 
+_CACHE_NUMBERS = itertools.count()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(tmp_path_factory: pytest.TempPathFactory, monkeypatch) -> None:
-    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    """An empty cache folder of the test's own (numbered here: mktemp per test listed a
+    folder that grew with every test, ~0.5 s a run)."""
+    cache = tmp_path_factory.getbasetemp() / "caches" / str(next(_CACHE_NUMBERS))
+    cache.mkdir(parents=True)
+    monkeypatch.setenv("SUMMARIZE_CACHE_DIR", str(cache))
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZE_MODEL", "SUMMARIZE_MODE"):
         monkeypatch.delenv(name, raising=False)
 
