@@ -50,7 +50,9 @@ one worker, so the suite starts Chromium once (about 1 s of CPU and 1.5 s of wal
 gc.disable()
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Collection is over (or, in pytest-xdist's controller, was never done here)."""
     gc.enable()
 
 
