@@ -251,8 +251,10 @@ _WORD = re.compile(r"[^\W\d_]+")
 _SUFFIXES = ("ments", "ment", "ions", "ion", "ings", "ing", "ers", "er", "ed", "es", "ly", "s")
 
 
+@lru_cache(maxsize=1 << 16)
 def root(word: str) -> str:
-    """A crude stem for matching a negated word: "replacement", "replaced", "replace" alike."""
+    """A crude stem for matching a negated word: "replacement", "replaced", "replace" alike.
+    Cached: every vocabulary test stems every word of its texts."""
     word = fold(word)
     for suffix in _SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:

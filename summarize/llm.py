@@ -264,7 +264,7 @@ class LLM:
             extra["extra_body"] = {"response_format": {"type": "json_object", "schema": schema}}
         try:
             result, _ = await client.chat.completions.create_with_completion(
-                response_model=answer_type,
+                response_model=_for_instructor(answer_type),
                 messages=messages,
                 model=self.settings.model,
                 max_retries=reasking,
@@ -328,3 +328,13 @@ class _Call:
 def _schema_of(answer_type: type[BaseModel]) -> dict[str, Any]:
     """The JSON schema of an answer type, built once (pydantic takes ~4 ms a call); read only."""
     return answer_type.model_json_schema()
+
+
+@lru_cache(maxsize=32)
+def _for_instructor(answer_type: type[M]) -> type[M]:
+    """`answer_type` as instructor's response schema, made once per type. Given a plain model,
+    instructor makes a new subclass on every call (pydantic's create_model), so its schema
+    cache, keyed by class, never hits: ~4 ms of CPU a call, a third of the demo's."""
+    import instructor
+
+    return instructor.openai_schema(answer_type)

@@ -62,6 +62,9 @@ _WORD_SCALES |= {"trillion": 10**12, "dozen": 12}
 _FRACTIONS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, "quarters": 4}
 _WORD = re.compile(r"[A-Za-z]+")
 _FOLD = re.compile(r"([a-z]+)fold$")
+_STARTS = frozenset(("a", "an", "half", *_WORD_VALUES))
+"""The words a number in words can begin with (besides "…fold"): every branch of _parse_words."""
+
 
 _EUROPEAN_STRONG = re.compile(r"\d,(?!\d{3}\D)\d+\s?%|\d{1,3}(?:\.\d{3}){2,}(?![\d,])|\d\.\d{3},\d")
 _EUROPEAN_WEAK = re.compile(r"\d,\d{1,2}(?!\d)|\d\.\d{3}(?![\d.,])")
@@ -195,9 +198,11 @@ def _pronoun_one(text: str, words: list[re.Match[str]], i: int) -> bool:
 
 def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, int, int]:
     """Parse number words from words[i]: (index after the number, value, fraction denominator)."""
+    first = words[i].group().lower()
+    if first not in _STARTS and not first.endswith("fold"):  # most words: no number, at once
+        return i, 0, 0
     low = [w.group().lower() for w in words[i : i + 12]]
     nxt = low[1] if len(low) > 1 and _joined(text, words, i + 1) else ""
-    first = low[0]
     if first in ("a", "an") and nxt in _WORD_SCALES:
         total, current, k, first = 0, _WORD_SCALES[nxt], 2, nxt
     elif first in ("a", "an", "one") and nxt in ("half", "third", "quarter"):
@@ -232,10 +237,16 @@ def _parse_words(text: str, words: list[re.Match[str]], i: int) -> tuple[int, in
 
 def find_numbers(text: str, *, decimal: str | None = None) -> list[Number]:
     """Every number in `text`, in order; `decimal` is '.', ',' or None to detect it."""
-    sep = decimal or detect_decimal(text)
+    return list(_numbers_in(text, decimal or detect_decimal(text)))
+
+
+@lru_cache(maxsize=4096)
+def _numbers_in(text: str, sep: str) -> tuple[Number, ...]:
+    """find_numbers, once per text and notation: the checks read the same statements and
+    passages again and again (about half of the calls in a run)."""
     digits = _digit_numbers(text, sep)
     words = _word_numbers(text, [(n.start, n.end) for n in digits])
-    return sorted(digits + words, key=lambda n: n.start)
+    return tuple(sorted(digits + words, key=lambda n: n.start))
 
 
 def _quoted(n: Number) -> str:

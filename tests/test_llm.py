@@ -121,6 +121,31 @@ def test_article_claims_round_trip() -> None:
     assert result == ArticleClaims.model_validate(payload)
 
 
+def test_an_answer_types_schema_is_built_once_however_many_calls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """instructor is handed the same response class on every call, so the schema it sends
+    (pydantic's ~3 ms) is built on the first call only, and every call sends the same one."""
+    from pydantic.json_schema import GenerateJsonSchema
+
+    class Counted(BaseModel):
+        n: int
+
+    built: list[str] = []
+    generate = GenerateJsonSchema.generate
+
+    def counting(self: GenerateJsonSchema, *args: Any, **kwargs: Any) -> Any:
+        built.append("schema")
+        return generate(self, *args, **kwargs)
+
+    monkeypatch.setattr(GenerateJsonSchema, "generate", counting)
+    with FakeOpenAIServer(ok) as server:
+        llm = make_llm(server)
+        assert [ask(llm, model=Counted) for _ in range(3)] == [Counted(n=7)] * 3
+    assert built == ["schema"]
+    assert server.requests[0]["tools"] == server.requests[2]["tools"]
+
+
 @pytest.mark.parametrize("mode", ["tools", "json_schema", "json", "md_json"])
 def test_template_syntax_in_an_article_reaches_the_request_verbatim(mode: str) -> None:
     article = "He wrote {{ x }} and {% if a %}b{% endif %} and {# c #} and {{article}} literally."
