@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from summarize.batch_stories import Story, report_names
 from summarize.batch_table import Row, estimate_cost, progress_line
+from summarize.tls import tls_context
 
 if TYPE_CHECKING:
     import httpx2
@@ -82,7 +83,9 @@ def _shared_transport(settings: Settings, quiet: bool) -> Any:
         if not quiet:
             print(f"summarize batch: {line}", file=sys.stderr)
 
-    return BatchTransport(httpx2.AsyncHTTPTransport(), settings, notify=notify, shared=True)
+    return BatchTransport(
+        httpx2.AsyncHTTPTransport(verify=tls_context()), settings, notify=notify, shared=True
+    )
 
 
 class _SharedTransport:
@@ -92,7 +95,7 @@ class _SharedTransport:
     def __init__(self) -> None:
         import httpx2
 
-        self.inner = httpx2.AsyncHTTPTransport()
+        self.inner = httpx2.AsyncHTTPTransport(verify=tls_context())
 
     async def handle_async_request(self, request: object) -> object:
         return await self.inner.handle_async_request(request)  # type: ignore[arg-type]

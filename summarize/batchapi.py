@@ -39,6 +39,7 @@ from typing import Any
 import httpx2
 
 from summarize.settings import Settings
+from summarize.tls import tls_context
 
 QUIET_SECONDS = 0.5
 """Submit once no new request has arrived for this long (a wave is sent within milliseconds)."""
@@ -69,7 +70,7 @@ def for_run(
         warnings.warn("batch_api is ignored when replaying recordings", RuntimeWarning, 2)
         return transport
     return BatchTransport(
-        transport or httpx2.AsyncHTTPTransport(),
+        transport or httpx2.AsyncHTTPTransport(verify=tls_context()),
         settings,
         notify=notify,
         owns_inner=transport is None,

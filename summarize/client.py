@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from summarize.errors import ConfigError, redact
 from summarize.settings import MODES, NO_KEY, Settings
+from summarize.tls import tls_context
 
 if TYPE_CHECKING:
     import httpx2
@@ -42,7 +43,7 @@ def build_client(
         import httpx2
 
         transport = RecordingTransport(
-            transport or httpx2.AsyncHTTPTransport(), settings.record_dir
+            transport or httpx2.AsyncHTTPTransport(verify=tls_context()), settings.record_dir
         )
     http_client = GuardedHttpClient(transport=transport, event_hooks={"request": [on_request]})
     client = openai.AsyncOpenAI(

@@ -15,6 +15,7 @@ import time
 from urllib.parse import unquote, urlsplit
 
 from summarize.errors import InputError
+from summarize.tls import tls_context
 
 MAX_BYTES = 20_000_000
 """Largest page accepted, in bytes: a long live blog's HTML fits; a video does not."""
@@ -51,6 +52,7 @@ def fetch(url: str) -> tuple[bytes, str, bool, str | None]:
                 timeout=timeout,
                 follow_redirects=True,
                 max_redirects=MAX_REDIRECTS,
+                verify=tls_context(),
             ) as client,
             client.stream("GET", url) as response,
         ):

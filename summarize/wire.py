@@ -13,9 +13,6 @@ Imported only when a request is about to be sent (it imports openai).
 from __future__ import annotations
 
 import json
-import os
-import ssl
-from functools import lru_cache
 from typing import Any
 
 import httpx2
@@ -23,19 +20,9 @@ import openai
 
 from summarize.errors import MalformedResponse
 from summarize.limits import MAX_ANSWER_BYTES
+from summarize.tls import tls_context
 
 _DROP_HEADERS = {"content-encoding", "content-length", "transfer-encoding"}
-
-
-_SSL_ENV = ("SSL_CERT_FILE", "SSL_CERT_DIR")
-
-
-@lru_cache(maxsize=4)
-def _shared_ssl_context(cert_file: str | None, cert_dir: str | None) -> ssl.SSLContext:
-    """httpx2's default TLS context, made once per process (loading the certificate store
-    takes ~20 ms a client; one context serves any number of them). The arguments are the
-    environment's SSL_CERT_FILE and SSL_CERT_DIR, which httpx2 reads: a change makes anew."""
-    return httpx2.create_ssl_context()
 
 
 class GuardedHttpClient(httpx2.AsyncClient):
@@ -47,7 +34,7 @@ class GuardedHttpClient(httpx2.AsyncClient):
         kwargs.setdefault("timeout", openai.DEFAULT_TIMEOUT)
         kwargs.setdefault("limits", openai.DEFAULT_CONNECTION_LIMITS)
         kwargs.setdefault("follow_redirects", True)
-        kwargs.setdefault("verify", _shared_ssl_context(*map(os.environ.get, _SSL_ENV)))
+        kwargs.setdefault("verify", tls_context())
         super().__init__(**kwargs)
 
     async def send(self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any) -> Any:

@@ -18,7 +18,7 @@ LAYERS = {  # from the ground up; a module imports only from its own layer and t
     "the data": {"models", "errors", "words", "hashing", "version", "limits", "settings"},
     "the verifier": {"verify", "numbers", "anchors"},
     "the views": {"render", "html", "audit_output", "report"},
-    "the inputs": {"sources", "fetch", "paths"},
+    "the inputs": {"sources", "fetch", "paths", "tls"},
     "the model interface": {
         *("llm", "client", "faults", "limiter", "cache", "recording", "wire", "batchapi"),
         "prompts",

@@ -1,4 +1,4 @@
-"""summarize.wire: the HTTP client every model call goes through."""
+"""summarize.tls and summarize.wire: the TLS context and the HTTP client of every model call."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import certifi
 import pytest
 
+from summarize.tls import tls_context
 from summarize.wire import GuardedHttpClient
 
 
@@ -33,3 +34,4 @@ def test_clients_load_the_certificate_store_once_until_the_trust_settings_change
     monkeypatch.setenv("SSL_CERT_FILE", str(second))
     GuardedHttpClient(), GuardedHttpClient()
     assert len(loads) == 2 and str(second) in loads[1]
+    assert tls_context() is tls_context()  # what fetching and recording use too
