@@ -65,7 +65,6 @@ _FOLD = re.compile(r"([a-z]+)fold$")
 _STARTS = frozenset(("a", "an", "half", *_WORD_VALUES))
 """The words a number in words can begin with (besides "…fold"): every branch of _parse_words."""
 
-
 _EUROPEAN_STRONG = re.compile(r"\d,(?!\d{3}\D)\d+\s?%|\d{1,3}(?:\.\d{3}){2,}(?![\d,])|\d\.\d{3},\d")
 _EUROPEAN_WEAK = re.compile(r"\d,\d{1,2}(?!\d)|\d\.\d{3}(?![\d.,])")
 _ENGLISH_STRONG = re.compile(r"\d,\d{3}\.\d|\d{1,3}(?:,\d{3}){2,}(?![\d.])")

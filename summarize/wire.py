@@ -34,7 +34,8 @@ class GuardedHttpClient(httpx2.AsyncClient):
         kwargs.setdefault("timeout", openai.DEFAULT_TIMEOUT)
         kwargs.setdefault("limits", openai.DEFAULT_CONNECTION_LIMITS)
         kwargs.setdefault("follow_redirects", True)
-        kwargs.setdefault("verify", tls_context())
+        if kwargs.get("transport") is None:  # a transport given (a replay) brings its own TLS
+            kwargs.setdefault("verify", tls_context())
         super().__init__(**kwargs)
 
     async def send(self, request: httpx2.Request, *, stream: bool = False, **kwargs: Any) -> Any:
