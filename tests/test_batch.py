@@ -40,16 +40,17 @@ def key(request: dict) -> str:
     return json.dumps(request, sort_keys=True)
 
 
+@pytest.mark.heavy
 def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
     """The first run is a real process, killed with SIGKILL mid-batch; the rerun (in-process:
     resuming needs only the cache and the reports on disk) pays for nothing twice."""
-    count = 20
+    count = 10
     stories = make_stories(tmp_path / "day", count)
     out = tmp_path / "reports"
     calls = 3 * count  # 2 articles and a compose per story
     # 8 stories run side by side (3 calls each): answering more than 24 calls means a ninth
-    # story started, so at least one report was written before the kill.
-    limit = 33
+    # story started, so at least one report was written before the kill; 5 calls remain.
+    limit = 25
     answered: list[str] = []
     later: list[str] = []
     phase = {"first": True}
@@ -94,7 +95,7 @@ def test_a_killed_batch_resumes_without_repeating_a_paid_call(tmp_path):
     assert len(set(answered) | set(later)) == calls and len(later) == calls - limit
     reports = sorted(p.name for p in out.glob("story-*.md"))
     assert reports == [f"story-{i:03d}.md" for i in range(count)]
-    assert "[^1]:" in (out / "story-012.md").read_text("utf-8")
+    assert "[^1]:" in (out / "story-009.md").read_text("utf-8")
     rows = json.loads((out / "batch.json").read_text("utf-8"))
     assert len(rows) == count and all(r["failure"] is None for r in rows)
     assert sum(r["calls"] for r in rows) == calls - limit

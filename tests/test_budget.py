@@ -128,6 +128,7 @@ def test_claims_are_grouped_by_what_they_say_across_sources_and_every_group_fits
         assert len(homes) == 1, word
 
 
+@pytest.mark.heavy
 def test_a_small_window_composes_in_groups_and_merges_with_every_check():
     texts = [article(i) for i in range(40)]
     limit = 5_000

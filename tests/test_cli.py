@@ -404,6 +404,7 @@ def test_every_command_fails_usage_in_one_line_naming_itself():
         assert line.startswith(f"{prog}: ") and line.endswith(f"(see {prog} --help)")
 
 
+@pytest.mark.heavy
 def test_the_entry_point_runs_the_demo_in_its_own_process():
     """The one subprocess test: `python -m summarize` as a user runs it (the others call
     main(argv) in-process, which is the same code)."""

@@ -24,6 +24,7 @@ from typing import Any
 from unittest import mock
 
 import httpx2
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from summarize.api import Summarizer
@@ -227,6 +228,7 @@ def assert_only_verified(summary: Summary) -> None:
     summary.to_json().encode("utf-8")
 
 
+@pytest.mark.heavy
 @FUZZ
 @given(answers(claim_payloads()), answers(claim_payloads()))
 def test_any_extraction_answer(first: Any, second: Any) -> None:
@@ -272,6 +274,7 @@ def compose_payloads() -> st.SearchStrategy[Any]:
     return weighted((8, shaped), (1, json_value))
 
 
+@pytest.mark.heavy
 @FUZZ
 @given(answers(compose_payloads()), answers(compose_payloads()))
 def test_any_compose_answer(compose: Any, repair: Any) -> None:

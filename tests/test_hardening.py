@@ -494,6 +494,7 @@ def test_a_run_with_no_verified_claim_is_not_a_success(
     assert one_line(err) == "summarize: no claim could be verified; nothing to summarize"
 
 
+@pytest.mark.heavy
 def test_ten_thousand_claims_are_capped_by_the_schema(capsys: pytest.CaptureFixture) -> None:
     def responder(request: dict[str, Any]) -> Any:
         if schema(request) == "ArticleClaims" and about(request, A.stem):

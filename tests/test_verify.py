@@ -145,6 +145,7 @@ def _mutations(quote: str, rnd: random.Random) -> list[str]:
     return out
 
 
+@pytest.mark.heavy
 @settings(max_examples=300, deadline=None)
 @given(passages(), st.integers(0, 2**32))
 def test_one_word_or_one_digit_mutations_are_rejected(

@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 import summarize
@@ -99,6 +100,7 @@ def long_article_model(request: dict) -> dict:
     return completion_for(request, {"claims": claims})
 
 
+@pytest.mark.heavy
 def test_a_600000_character_article_gives_verified_claims_with_exact_spans():
     text, milestones = long_article()
     assert len(text) >= 600_000 and len(text) < DEFAULT_MAX_ARTICLE_CHARS
