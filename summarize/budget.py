@@ -18,6 +18,7 @@ Token counts are estimates: UTF-8 bytes / 3, which errs on the safe side for Eng
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import math
 import re
@@ -120,7 +121,10 @@ def expected_compose_tokens(sources: list[Source], window_chars: int) -> int:
     return total
 
 
+@functools.cache
 def _schema_tokens() -> int:
+    """Tokens of the compose schema, which is the same on every call (pydantic builds it anew
+    each time it is asked, ~1 ms twice a run)."""
     return estimate_tokens(json.dumps(ComposedSummary.model_json_schema()))
 
 
