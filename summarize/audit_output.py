@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from summarize.models import Backing, CheckedItem, DraftCheck
-from summarize.render import _clip, _code, _text
+from summarize.render import clip, code_span, inline_text
 from summarize.version import VERSION
 
 UNBACKED_MARK = " **⚠ unbacked**"
@@ -23,7 +23,7 @@ _MARKDOWN = re.compile(r"[\\`*_\[\]<|~$#]")
 
 def _label(report: DraftCheck, source_id: str) -> str:
     source = next((s for s in report.sources if s.id == source_id), None)
-    return _code(Path(source.path).name if source and source.path else source_id)
+    return code_span(Path(source.path).name if source and source.path else source_id)
 
 
 def _span(report: DraftCheck, b: Backing) -> str:
@@ -32,41 +32,41 @@ def _span(report: DraftCheck, b: Backing) -> str:
 
 def _note(report: DraftCheck, item: CheckedItem) -> str:
     """The footnote of one item: where it is backed, or why it is not."""
-    what = f"{item.kind} “{_text(_clip(item.text.strip(_MARKS), 120))}”"
+    what = f"{item.kind} “{inline_text(clip(item.text.strip(_MARKS), 120))}”"
     if item.verdict == "unbacked":
         text = f"**✗ unbacked {what}**: {_diagnosis(report, item.diagnosis)}"
         if item.closest is not None and item.kind == "quotation":
-            text += f". Closest passage: “{_text(_clip(item.closest.text, 300))}”"
+            text += f". Closest passage: “{inline_text(clip(item.closest.text, 300))}”"
         elif item.closest is not None and item.closest.context:
-            text += f". In: “{_text(_clip(item.closest.context, 300))}”"
+            text += f". In: “{inline_text(clip(item.closest.context, 300))}”"
         return text
     if item.kind == "quotation":
         parts = []
         for b in item.backing:
             where = "quoted speech" if b.quoted_speech else "the source's own prose"
-            parts.append(f"{_span(report, b)} ({where}): “{_text(_clip(b.text, 300))}”")
+            parts.append(f"{_span(report, b)} ({where}): “{inline_text(clip(b.text, 300))}”")
         return f"✓ {what} — " + "; ".join(parts)
     if item.kind == "number":
         best = item.backing[0]
         more = len(item.backing) - 1
         also = f" (and {more} more source passage{'s' if more > 1 else ''})" if more else ""
-        context = _text(_clip(best.context or best.text, 300))
+        context = inline_text(clip(best.context or best.text, 300))
         shared = ", ".join(best.shared_words)
         same = best.text == item.text
         return (
-            f"✓ {what}{'' if same else f' = “{_text(best.text)}”'}, {_span(report, best)}, "
+            f"✓ {what}{'' if same else f' = “{inline_text(best.text)}”'}, {_span(report, best)}, "
             f"in: “{context}” "
-            f"(shared words: {_text(shared)}){also}"
+            f"(shared words: {inline_text(shared)}){also}"
         )
     return f"✓ {what} — {_diagnosis(report, item.diagnosis)}"
 
 
 def _diagnosis(report: DraftCheck, diagnosis: str) -> str:
     """A diagnosis escaped for Markdown, with the source files it names as code."""
-    text = _text(diagnosis)
+    text = inline_text(diagnosis)
     for source in report.sources:
         name = Path(source.path).name if source.path else source.id
-        text = text.replace(_text(name), _code(name))
+        text = text.replace(inline_text(name), code_span(name))
     return text
 
 
@@ -101,7 +101,7 @@ def to_markdown(report: DraftCheck) -> str:
     ]
     names = [i for i in report.unbacked if i.kind == "name"]
     if names:
-        listed = ", ".join(f"“{_text(i.text)}”" for i in names)
+        listed = ", ".join(f"“{inline_text(i.text)}”" for i in names)
         blocks.append(f"Names no source contains: {listed}.")
     if notes:
         blocks.append("\n".join(notes))
@@ -136,7 +136,7 @@ def to_html(report: DraftCheck) -> str:
     anchors = {s.id: f"source-{i}" for i, s in enumerate(report.sources, start=1)}
 
     def link(b: Backing, dom_id: str, label: str) -> dict[str, object]:
-        quote = _clip(b.text, 160)
+        quote = clip(b.text, 160)
         title = f"{names.get(b.source_id, b.source_id)}, chars {b.start}–{b.end}: “{quote}”"
         return {
             "dom_id": dom_id,
@@ -179,4 +179,4 @@ def to_html(report: DraftCheck) -> str:
 
 
 def _source_label(names: dict[str, str], b: Backing) -> str:
-    return f"{_clip(names.get(b.source_id, b.source_id), 40)} {b.start}–{b.end}"
+    return f"{clip(names.get(b.source_id, b.source_id), 40)} {b.start}–{b.end}"

@@ -16,7 +16,6 @@ from functools import cached_property
 from pathlib import PurePath
 from typing import Any
 
-from summarize import numbers
 from summarize.anchors import vocabulary_test
 from summarize.audit_text import (
     NameIndex,
@@ -29,15 +28,14 @@ from summarize.audit_text import (
     split_sentences,
 )
 from summarize.models import Backing, Source
-from summarize.numbers import Number, detect_decimal, find_numbers
+from summarize.numbers import NUMBER_WORDS, Number, detect_decimal, find_numbers
 from summarize.verify import SourceIndex, index_for, quotations
 
 Span = tuple[int, int]
 
 # Everything find_numbers can read starts with a digit or one of its number words; a sentence
 # with none is not parsed at all (parsing number words costs more than the rest of indexing).
-_NUMBER_WORDS = sorted({*numbers._WORD_VALUES, *numbers._WORD_SCALES, *numbers._FRACTIONS})
-_MAY_HOLD_NUMBER = re.compile(rf"\d|(?i:\b(?:{'|'.join(_NUMBER_WORDS)})\b|fold\b)")
+_MAY_HOLD_NUMBER = re.compile(rf"\d|(?i:\b(?:{'|'.join(sorted(NUMBER_WORDS))})\b|fold\b)")
 
 
 class Article:

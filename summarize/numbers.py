@@ -64,6 +64,8 @@ _WORD = re.compile(r"[A-Za-z]+")
 _FOLD = re.compile(r"([a-z]+)fold$")
 _STARTS = frozenset(("a", "an", "half", *_WORD_VALUES))
 """The words a number in words can begin with (besides "…fold"): every branch of _parse_words."""
+NUMBER_WORDS = frozenset({*_WORD_VALUES, *_WORD_SCALES, *_FRACTIONS})
+"""Every word find_numbers reads as (part of) a number, besides the "…fold" forms."""
 
 _EUROPEAN_STRONG = re.compile(r"\d,(?!\d{3}\D)\d+\s?%|\d{1,3}(?:\.\d{3}){2,}(?![\d,])|\d\.\d{3},\d")
 _EUROPEAN_WEAK = re.compile(r"\d,\d{1,2}(?!\d)|\d\.\d{3}(?![\d.,])")
@@ -297,4 +299,4 @@ def check_numbers(
     return NumberCheck(ok=all(r.matched is not None for r in results), numbers=results)
 
 
-__all__ = ["Number", "check_numbers", "detect_decimal", "find_numbers"]
+__all__ = ["NUMBER_WORDS", "Number", "check_numbers", "detect_decimal", "find_numbers"]

@@ -28,7 +28,7 @@ _INLINE = re.compile(r"[\\`*_\[\]<|~$#]|&(?=#?\w+;)|:(?=//)|(?<=\bwww)\.", re.IG
 _BULLET = re.compile(r"^[-+>]|^(\d{1,9})([.)])(?=\s|$)")
 
 
-def _text(value: str) -> str:
+def inline_text(value: str) -> str:
     """Collapse whitespace runs to one space and backslash-escape Markdown syntax."""
     return _INLINE.sub(lambda m: "\\" + m.group(), _SPACE.sub(" ", value).strip())
 
@@ -38,7 +38,7 @@ def _line(value: str) -> str:
     return _BULLET.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else "\\" + m[0], value)
 
 
-def _code(value: str) -> str:
+def code_span(value: str) -> str:
     """An inline code span that survives backticks in the value (a file name, say)."""
     value = _SPACE.sub(" ", value).strip()
     fence = "`" * (max(map(len, re.findall("`+", value)), default=0) + 1)
@@ -46,7 +46,7 @@ def _code(value: str) -> str:
     return f"{fence}{pad}{value}{pad}{fence}"
 
 
-def _clip(value: str, limit: int) -> str:
+def clip(value: str, limit: int) -> str:
     """Shorten to at most about `limit` characters, only ever at a word boundary, marking the
     cut with an ellipsis; a single word longer than the limit is kept whole."""
     value = _SPACE.sub(" ", value).strip()
@@ -63,15 +63,15 @@ _INNER = str.maketrans({"“": "‘", "”": "’"})
 def _quoted(value: str, limit: int) -> str:
     """A text in quotation marks, once: its own enclosing marks are dropped first, and marks
     inside it become single ones."""
-    return f"“{_text(_clip(unquoted(value).translate(_INNER), limit))}”"
+    return f"“{inline_text(clip(unquoted(value).translate(_INNER), limit))}”"
 
 
 def _passage(quote: str) -> str:
     """A verified passage in quotation marks; one that is itself quoted speech keeps its own
     marks rather than getting a second pair."""
     if len(quote) > 1 and quote[0] in '“"«' and quote[-1] in '”"»':
-        return _text(quote)
-    return f"“{_text(quote)}”"
+        return inline_text(quote)
+    return f"“{inline_text(quote)}”"
 
 
 def _plural(count: int, noun: str) -> str:
@@ -109,19 +109,18 @@ def _span(citation: Citation) -> tuple[int, int]:
 
 
 def _sentence(sentence: Sentence, notes: _Footnotes) -> str:
-    return _text(sentence.text) + notes.refs(sentence.citations)
+    return inline_text(sentence.text) + notes.refs(sentence.citations)
 
 
 def _conflict(conflict: Conflict, notes: _Footnotes, names: dict[str, str]) -> str:
     positions = []
     for position in conflict.positions:
-        ids = ", ".join(
-            names.get(i, _code(i)) for i in dict.fromkeys(c.source_id for c in position.citations)
-        )
+        cited = dict.fromkeys(c.source_id for c in position.citations)
+        ids = ", ".join(names.get(i, code_span(i)) for i in cited)
         where = f" ({ids})" if ids else ""
-        positions.append(f"“{_text(position.value)}”{where}{notes.refs(position.citations)}")
-    line = f"- **{_text(conflict.topic)}**: " + " · ".join(positions)
-    return line + (f" — _{_text(conflict.note)}_" if conflict.note else "")
+        positions.append(f"“{inline_text(position.value)}”{where}{notes.refs(position.citations)}")
+    line = f"- **{inline_text(conflict.topic)}**: " + " · ".join(positions)
+    return line + (f" — _{inline_text(conflict.note)}_" if conflict.note else "")
 
 
 _OUTCOMES = (  # (outcome, stage, what the count is of, how one item is introduced)
@@ -157,12 +156,12 @@ def _left_out(summary: Summary, names: dict[str, str]) -> list[str]:
             if listed == _MAX_LISTED:
                 break
             listed += 1
-            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
+            where = f" ({names.get(r.source_id, code_span(r.source_id))})" if r.source_id else ""
             if r.outcome == "citation removed":
                 head = f"{intro}{where} from {_quoted(r.item, 90)}"
             else:
                 head = f"{intro}{where}: {_quoted(r.item, 90)}"
-            lines.append(f"- {head} — {_text(_clip(r.reason, 220))}")
+            lines.append(f"- {head} — {inline_text(clip(r.reason, 220))}")
     if len(summary.left_out) > listed:
         lines.append(f"- … and {len(summary.left_out) - listed} more in the JSON output.")
     return lines
@@ -174,20 +173,20 @@ def _repaired(summary: Summary, names: dict[str, str]) -> list[str]:
     for r in summary.rejections:
         if r.outcome == "repaired":
             kind = "Claim" if r.stage == "extract" else "Sentence"
-            where = f" ({names.get(r.source_id, _code(r.source_id))})" if r.source_id else ""
+            where = f" ({names.get(r.source_id, code_span(r.source_id))})" if r.source_id else ""
             lines.append(
                 f"- {kind}{where}, first draft {_quoted(r.item, 90)} — "
-                f"{_text(_clip(r.reason, 220))}"
+                f"{inline_text(clip(r.reason, 220))}"
             )
     return lines
 
 
 def _error_line(error: ArticleError, names: dict[str, str]) -> str:
     """A failed model call: an article's extraction, a repair request, or the compose call."""
-    problem = _text(_clip(error.error, 200))
+    problem = inline_text(clip(error.error, 200))
     if error.stage == "compose":
         return f"- The summary could not be written: {problem}"
-    where = names.get(error.source_id or "", _code(error.source_id or "summary"))
+    where = names.get(error.source_id or "", code_span(error.source_id or "summary"))
     if error.stage == "repair":
         return f"- {where}: {problem}"
     return f"- {where} could not be processed: {problem}"
@@ -213,8 +212,8 @@ def _claims_by_source(summary: Summary, names: dict[str, str], notes: _Footnotes
                 )
                 for e in claim.evidence
             ]
-            bullets.append(f"- {_line(_text(claim.statement))}{notes.refs(cited)}")
-        blocks += [f"### {names.get(source.id, _code(source.id))}", "\n".join(bullets)]
+            bullets.append(f"- {_line(inline_text(claim.statement))}{notes.refs(cited)}")
+        blocks += [f"### {names.get(source.id, code_span(source.id))}", "\n".join(bullets)]
     return blocks
 
 
@@ -233,14 +232,16 @@ def _is_headline(source: Source) -> bool:
 def _name(source: Source) -> str:
     """The display name as Markdown: a headline as text, a file name or id as code."""
     if _is_headline(source):
-        return _text(source.name or "")
-    return _code(source.name or _file(source) or source.id)
+        return inline_text(source.name or "")
+    return code_span(source.name or _file(source) or source.id)
 
 
 def _listed(source: Source) -> str:
     """A source in the header: its display name, and the file behind a headline."""
     file = _file(source)
-    return f"{_name(source)} ({_code(file)})" if _is_headline(source) and file else _name(source)
+    if _is_headline(source) and file:
+        return f"{_name(source)} ({code_span(file)})"
+    return _name(source)
 
 
 def to_markdown(summary: Summary) -> str:
@@ -249,7 +250,7 @@ def to_markdown(summary: Summary) -> str:
     numbered in order of first appearance."""
     names = {s.id: _name(s) for s in summary.sources}
     notes = _Footnotes()
-    blocks = [f"# {_text(summary.title)}"]
+    blocks = [f"# {inline_text(summary.title)}"]
     if summary.sources:
         listed = ", ".join(_listed(s) for s in summary.sources)
         blocks.append(f"_From {_plural(len(names), 'source')}: {listed}_")
@@ -285,7 +286,7 @@ def to_markdown(summary: Summary) -> str:
         definitions = []
         for number, passages in enumerate(notes.cited, start=1):
             shown = "; ".join(f"chars {c.start}–{c.end}: {_passage(c.quote)}" for c in passages)
-            name = names.get(passages[0].source_id, _code(passages[0].source_id))
+            name = names.get(passages[0].source_id, code_span(passages[0].source_id))
             definitions.append(f"[^{number}]: {name} — {shown}")
         blocks += ["---", "\n".join(definitions)]
     return "\n\n".join(blocks) + "\n"

@@ -575,9 +575,9 @@ def test_an_interrupt_says_what_was_kept(
 
 
 def test_bare_urls_in_article_text_are_not_autolinked() -> None:
-    from summarize.render import _text
+    from summarize.render import inline_text
 
-    text = _text("See https://example.com/a and WWW.example.org, at 10:30.")
+    text = inline_text("See https://example.com/a and WWW.example.org, at 10:30.")
     assert text == "See https\\://example.com/a and WWW\\.example.org, at 10:30."
 
 
