@@ -139,6 +139,7 @@ class Events:
     answers: list[float] = field(default_factory=list)
     rejected: int = 0
     sent_chars: int = 0
+    answered_chars: int = 0  # what was sent in requests not turned away (a 429 is not billed)
     stages: set[str] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -164,8 +165,10 @@ def timed(model: Responder, latency: float, capacity: int | None, events: Events
         with events.lock:
             events.arrivals.append(arrived)
             events.answers.append(time.monotonic())
+            turned_away = isinstance(reply, Reply) and reply.status == 429
             events.sent_chars += size
-            events.rejected += isinstance(reply, Reply) and reply.status == 429
+            events.answered_chars += 0 if turned_away else size
+            events.rejected += turned_away
             events.stages.add(prompt_size.schema_name(request))
         return reply
 
@@ -188,6 +191,7 @@ class Run:
     exit_code: int
     peak_rss_mib: float
     sent_chars: int
+    answered_chars: int
     stages: frozenset[str]
 
 
@@ -220,7 +224,7 @@ def _one_process(
     with events.lock:
         events.arrivals.clear()
         events.answers.clear()
-        events.rejected = events.sent_chars = 0
+        events.rejected = events.sent_chars = events.answered_chars = 0
         events.stages.clear()
     server.max_in_flight = 0
     command = [sys.executable, "-m", "summarize", str(articles), "--base-url", server.base_url]
@@ -246,6 +250,7 @@ def _one_process(
         process.returncode,
         rss,
         events.sent_chars,
+        events.answered_chars,
         frozenset(events.stages),
     )
 
@@ -316,6 +321,7 @@ def scenario_rows(
     ratios = [s.wall / f for s, f in zip(slow, floors, strict=True)]
     codes = sorted({r.exit_code for r in slow + fast})
     sent = statistics.median(r.sent_chars for r in slow) / article_chars
+    answered = statistics.median(r.answered_chars for r in slow) / article_chars
     label = f"{scenario.name} N={n}" + (f" {' '.join(scenario.flags)}" if scenario.flags else "")
     return [
         f"{label}: {repeats} pairs, exit codes {codes}, floor = {spread(rounds, '{:.0f}')} rounds"
@@ -332,6 +338,7 @@ def scenario_rows(
         f"{max(r.in_flight for r in slow)}",
         f"  sent (messages+schemas)  {sent:.2f}x the articles' {article_chars:,} characters "
         f"(~{statistics.median(r.sent_chars for r in slow) / 4:,.0f} tokens)",
+        f"    of which answered      {answered:.2f}x (what is billed: a 429 is not)",
         f"  peak RSS                 {spread([r.peak_rss_mib for r in slow], '{:.0f}')} MiB",
     ]
 
