@@ -71,10 +71,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     gc.freeze()
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "heavy: a test of a second or so, run first (see below)")
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Heavy tests first, the rest in their order. pytest-xdist hands tests out as workers free
     up, so a long test handed out last keeps one worker busy while the other has finished."""

@@ -17,6 +17,7 @@ from summarize.budget import (
     context_window,
     estimate_tokens,
     group_claims,
+    prompt_budget,
     window_chars_for,
 )
 from summarize.cli import main
@@ -101,6 +102,20 @@ def test_known_models_get_their_window_others_a_small_one():
     assert estimate_tokens("abc" * 100) == 100 and estimate_tokens("日本語") == 3
     # a small window shrinks the extraction window too
     assert window_chars_for(8_192, 60_000) < 20_000 <= window_chars_for(128_000, 60_000)
+
+
+def test_the_compose_schema_is_built_once_per_process(monkeypatch):
+    """The budget subtracts the schema's tokens on every run; pydantic would build it each time."""
+    from summarize.models import ComposedSummary
+
+    built = []
+    schema = ComposedSummary.model_json_schema
+    monkeypatch.setattr(
+        ComposedSummary, "model_json_schema", lambda *a, **k: built.append(1) or schema(*a, **k)
+    )
+    first = [prompt_budget(128_000), window_chars_for(8_192, 60_000), prompt_budget(8_192)]
+    assert first == [prompt_budget(128_000), window_chars_for(8_192, 60_000), prompt_budget(8_192)]
+    assert len(built) <= 1  # none if an earlier test in this process built it
 
 
 def test_claims_are_grouped_by_what_they_say_across_sources_and_every_group_fits():
